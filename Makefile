@@ -1,0 +1,49 @@
+# microseg: `make run` and `make test` work on a fresh clone with only Python 3.11.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(shell command -v uv 2>/dev/null)
+SAMPLE_AS_OF ?= 2026-11-01T00:00:00Z
+SAMPLE_CONTACTS ?= 2000
+SAMPLE_DAYS ?= 30
+export DAGSTER_DISABLE_TELEMETRY := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export GX_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+
+.PHONY: install run test ui bench manifest clean
+
+$(BIN)/microseg: pyproject.toml uv.lock
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; microseg needs Python 3.11"; exit 1; }
+	@if [ -z "$(UV)" ] && [ ! -x .tools/bin/uv ]; then \
+	  echo "bootstrapping uv into .tools/ ..."; $(PYTHON) -m venv .tools && .tools/bin/pip install -q uv; fi
+	@UV_BIN="$(UV)"; [ -n "$$UV_BIN" ] || UV_BIN=.tools/bin/uv; \
+	  UV_PROJECT_ENVIRONMENT=$(VENV) $$UV_BIN sync --frozen --extra dev --python $(PYTHON) -q
+	@touch $(BIN)/microseg
+
+install: $(BIN)/microseg
+
+manifest: install
+	@$(BIN)/python -c "from orchestration.project import dbt_project as p; p.preparer.prepare(p)"
+
+run: manifest
+	@landing=$${MICROSEG_LANDING:-data/landing}; \
+	if [ ! -d "$$landing" ] || [ -z "$$(ls -A "$$landing" 2>/dev/null)" ]; then \
+	  echo "generating sample data into $$landing ..."; \
+	  $(BIN)/microseg generate --out "$$landing" --contacts $(SAMPLE_CONTACTS) --days $(SAMPLE_DAYS) \
+	    --seed 42 --as-of $(SAMPLE_AS_OF) > /dev/null; fi; \
+	MICROSEG_AS_OF=$${MICROSEG_AS_OF:-$(SAMPLE_AS_OF)} $(BIN)/microseg run
+
+test: manifest
+	$(BIN)/python -m pytest -q
+
+ui: manifest
+	@mkdir -p .dagster_home && [ -f .dagster_home/dagster.yaml ] || cp dagster.yaml .dagster_home/
+	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+bench: manifest
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf data reports .dagster_home .tools dbt_project/target dbt_project/logs

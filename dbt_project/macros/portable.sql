@@ -1,0 +1,39 @@
+{#- Small adapter.dispatch wrappers for what differs between DuckDB and Spark (STYLE §5). -#}
+
+{#- Text at a JSON path ('$.a.b'), NULL when absent. -#}
+{% macro json_text(column, path) -%}
+    {{ return(adapter.dispatch('json_text', 'microseg')(column, path)) }}
+{%- endmacro %}
+{% macro default__json_text(column, path) -%}
+    ({{ column }} ->> '{{ path }}')
+{%- endmacro %}
+{% macro spark__json_text(column, path) -%}
+    get_json_object({{ column }}, '{{ path }}')
+{%- endmacro %}
+
+{#- A JSON sub-document at a path, as JSON. -#}
+{% macro json_object(column, path) -%}
+    {{ return(adapter.dispatch('json_object', 'microseg')(column, path)) }}
+{%- endmacro %}
+{% macro default__json_object(column, path) -%}
+    ({{ column }} -> '{{ path }}')
+{%- endmacro %}
+{% macro spark__json_object(column, path) -%}
+    get_json_object({{ column }}, '{{ path }}')
+{%- endmacro %}
+
+{#- dbt-duckdb's safe_cast is a plain cast: make it a try_cast. -#}
+{% macro duckdb__safe_cast(field, type) -%}
+    try_cast({{ field }} as {{ type }})
+{%- endmacro %}
+
+{#- An ISO-8601 string (with or without offset) to a UTC timestamp without time zone. -#}
+{% macro to_utc_timestamp(column) -%}
+    {{ return(adapter.dispatch('to_utc_timestamp', 'microseg')(column)) }}
+{%- endmacro %}
+{% macro default__to_utc_timestamp(column) -%}
+    timezone('UTC', try_cast(trim({{ column }}) as timestamptz))
+{%- endmacro %}
+{% macro spark__to_utc_timestamp(column) -%}
+    to_utc_timestamp(try_cast(trim({{ column }}) as timestamp), 'UTC')
+{%- endmacro %}

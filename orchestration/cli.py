@@ -1,0 +1,124 @@
+"""The `microseg` command line: generate sample data, validate a landing folder, run the pipeline."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from orchestration.lib.settings import SettingsError, load_settings, parse_as_of
+
+
+def _settings(**overrides):
+    try:
+        return load_settings(overrides)
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+@click.group()
+@click.version_option(package_name="microseg")
+def main() -> None:
+    """microseg: identity-resolved profiles, scores and segments from your exports."""
+    os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Landing folder to write (created).")
+@click.option("--contacts", type=click.IntRange(1), default=1000, show_default=True)
+@click.option("--days", type=click.IntRange(1), default=30, show_default=True)
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--as-of", "as_of", default=None, help="Last instant of the data (ISO-8601); default 2026-11-01T00:00:00Z.")
+@click.option("--gzip-every", type=click.IntRange(0), default=0, help="Write every K-th day as .jsonl.gz.")
+def generate(out_dir: Path, contacts: int, days: int, seed: int, as_of: str | None, gzip_every: int) -> None:
+    """Write a realistic landing folder (with ground truth) following the data contract."""
+    from orchestration.lib.generate import generate as run_generate
+
+    try:
+        moment = parse_as_of(as_of) if as_of else None
+    except SettingsError as exc:
+        raise click.BadParameter(str(exc), param_hint="--as-of") from exc
+    started = time.perf_counter()
+    stats = run_generate(out_dir, contacts=contacts, days=days, seed=seed, as_of=moment, gzip_every=gzip_every,
+                         progress=lambda line: click.echo(f"  {line}", err=True))
+    click.echo(json.dumps(stats.to_dict(), indent=2, default=str))
+    click.echo(f"wrote {out_dir} in {time.perf_counter() - started:.1f}s", err=True)
+
+
+@main.command()
+@click.argument("landing", required=False, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def validate(landing: Path | None, as_json: bool) -> None:
+    """Check a landing folder against the contract without loading anything into the warehouse.
+
+    Exit code 0: every file readable and every line valid; 1: problems found (listed); 2: unusable folder.
+    """
+    from orchestration.lib.validate import validate_landing
+    from orchestration.pipeline import LandingError, check_landing
+
+    settings = _settings(landing=str(landing) if landing else None)
+    try:
+        check_landing(settings.landing)
+    except LandingError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    report = validate_landing(settings.landing, tolerance_hours=settings.future_tolerance_hours,
+                              progress=lambda line: click.echo(f"  {line}", err=True))
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.format())
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.option("--landing", type=click.Path(path_type=Path), default=None, help="Landing folder (MICROSEG_LANDING).")
+@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="DuckDB file (MICROSEG_WAREHOUSE).")
+@click.option("--as-of", "as_of", default=None, help="The run's as_of instant, ISO-8601 (MICROSEG_AS_OF).")
+def run(landing: Path | None, warehouse: Path | None, as_of: str | None) -> None:
+    """Materialize every asset in-process and print a summary. Exit 1 if any step or gate failed."""
+    settings = _settings(landing=str(landing) if landing else None,
+                         warehouse=str(warehouse) if warehouse else None, as_of=as_of)
+    settings.export_env()
+    os.environ["MICROSEG_AS_OF"] = settings.as_of
+    from orchestration.pipeline import LandingError, ensure_dagster_home, prepare_dbt, resolve_as_of, run_pipeline
+
+    try:
+        resolved = resolve_as_of(settings)
+    except SettingsError as exc:
+        raise click.BadParameter(str(exc), param_hint="--as-of") from exc
+    home = ensure_dagster_home()
+    click.echo(f"microseg run: landing={settings.landing} warehouse={settings.warehouse} as_of={resolved}", err=True)
+    prepare_dbt()
+    started = time.perf_counter()
+    try:
+        outcome = run_pipeline(settings, resolved)
+    except LandingError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    elapsed = time.perf_counter() - started
+
+    import duckdb
+
+    from orchestration.lib.summary import format_summary, warehouse_summary
+
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        summary = warehouse_summary(con)
+    reports = {"load report": settings.reports / "load_report.md",
+               "GE Data Docs": settings.data_docs_dir / "index.html",
+               "Dagster runs (make ui)": home}
+    click.echo(format_summary(summary, outcome.gates, reports))
+    if outcome.failed_steps:
+        click.echo("Failed steps: " + ", ".join(outcome.failed_steps))
+    click.echo(f"{'OK' if outcome.success else 'FAILED'}: as_of {outcome.as_of}, {len(outcome.runs)} runs, "
+               f"{elapsed:.1f}s")
+    sys.exit(0 if outcome.success else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,16 @@
+"""Names shared by assets, checks, jobs and the CLI."""
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+SUITES_DIR = EXPECTATIONS_DIR / "gx" / "expectations"
+
+AS_OF_TAG = "microseg/as_of"          # run tag: the one as_of instant of a run
+RECEIVED_DAYS = "received_days"       # dynamic partitions of raw/events: one per landing folder day
+
+GROUP_INGEST = "ingest"
+GROUP_STAGING = "staging"
+GROUP_REPORTING = "reporting"
+DUCKDB_POOL = "duckdb"                # every DuckDB writer runs in this pool (single writer)

@@ -1,0 +1,385 @@
+"""Loading the landing folder into the DuckDB warehouse, with quarantine and exact reconciliation.
+
+- raw.events: one row per valid event line, partitioned by received day (delete + insert per day,
+  so a re-run replaces its own day and touches no other). Redeliveries stay in raw (it is immutable
+  and replayable); staging keeps the first occurrence of each messageId.
+- raw.<table> for contacts, orders, order_items, products, suppression: every valid record of every
+  file, rebuilt whole on each load (the landing folder is the truth), with file + line lineage and
+  any extra columns as JSON in `extra`.
+- quarantine.events / quarantine.records: bad lines with file, line, reason and the raw text.
+- quarantine.files: whole files we could not read (empty, truncated gzip, missing column, ...).
+
+Every load returns stats that reconcile exactly: lines read = kept + quarantined + redelivered.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from orchestration.lib import contract
+from orchestration.lib.contract import InputFileError, TableSpec
+
+ISO_INSTANT = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$"
+
+DDL = """
+create schema if not exists raw;
+create schema if not exists quarantine;
+create table if not exists raw.events (
+    received_date date, source_file varchar, line_no integer,
+    message_id varchar, type varchar, event varchar, name varchar,
+    user_id varchar, anonymous_id varchar,
+    occurred_at timestamp, timestamp_raw varchar, payload json
+);
+create table if not exists quarantine.events (
+    received_date date, source_file varchar, line_no integer, reason varchar, raw_line varchar
+);
+create table if not exists quarantine.records (
+    dataset varchar, source_file varchar, line_no integer, reason varchar, detail varchar, raw_line varchar
+);
+create table if not exists quarantine.files (
+    dataset varchar, partition_key varchar, source_file varchar, reason varchar, message varchar
+);
+"""
+
+
+def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(path))
+    prepare(con)
+    return con
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("set TimeZone = 'UTC'")
+    con.execute(DDL)
+    for spec in contract.TABLES.values():
+        cols = ", ".join(f"{q(c)} varchar" for c in spec.columns)
+        con.execute(f"create table if not exists raw.{spec.name} "
+                    f"(source_file varchar, line_no integer, {cols}, extra json)")
+
+
+def q(identifier: str) -> str:
+    """Double-quote an identifier (the contract has a column named `at`, a SQL keyword)."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def relpath(path: Path, landing: Path) -> str:
+    try:
+        return path.relative_to(landing).as_posix()
+    except ValueError:
+        return str(path)
+
+
+# ---------------------------------------------------------------- events
+
+@dataclass
+class FileProblem:
+    source_file: str
+    reason: str
+    message: str
+
+
+@dataclass
+class EventDayStats:
+    received_date: str
+    files: int = 0
+    lines_read: int = 0
+    kept: int = 0
+    redelivered: int = 0
+    quarantined: int = 0
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    file_problems: list[FileProblem] = field(default_factory=list)
+
+    @property
+    def reconciles(self) -> bool:
+        return self.lines_read == self.kept + self.quarantined + self.redelivered
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"reconciles": self.reconciles}
+
+
+def _event_lines(landing: Path, day: str, files: list[Path], stats: EventDayStats) -> pa.Table:
+    sources, line_nos, texts, encoding_ok = [], [], [], []
+    for path in files:
+        rel = relpath(path, landing)
+        try:
+            lines = contract.split_lines(path, contract.read_bytes(path))
+        except InputFileError as exc:
+            stats.file_problems.append(FileProblem(rel, exc.reason, exc.message))
+            continue
+        n = len(lines.texts)
+        sources.append([rel] * n)
+        line_nos.append(range(1, n + 1))
+        texts.append(lines.texts)
+        encoding_ok.append([not b for b in lines.bad_encoding] if lines.bad_encoding else [True] * n)
+    flat = lambda parts: [x for part in parts for x in part]  # noqa: E731
+    return pa.table({
+        "source_file": pa.array(flat(sources), pa.string()),
+        "line_no": pa.array(flat(line_nos), pa.int32()),
+        "raw_line": pa.array(flat(texts), pa.string()),
+        "encoding_ok": pa.array(flat(encoding_ok), pa.bool_()),
+    })
+
+
+EVENT_PARSE_SQL = f"""
+create or replace temp table _event_lines_parsed as
+with docs as (
+    select source_file, line_no, raw_line, encoding_ok,
+           case when encoding_ok and json_valid(raw_line) and json_type(raw_line) = 'OBJECT'
+                then raw_line::json end as doc
+    from _event_lines
+),
+fields as (
+    select *,
+        nullif(trim(doc ->> '$.messageId'), '') as message_id,
+        doc ->> '$.timestamp' as timestamp_raw,
+        nullif(trim(doc ->> '$.userId'), '') as user_id,
+        nullif(trim(doc ->> '$.anonymousId'), '') as anonymous_id
+    from docs
+),
+typed as (
+    select *,
+        case when regexp_matches(trim(timestamp_raw), '{ISO_INSTANT}')
+             then try_cast(trim(timestamp_raw) as timestamptz) end as occurred_at_tz
+    from fields
+)
+select
+    $received_date::date as received_date, source_file, line_no, raw_line, doc,
+    message_id, timestamp_raw, user_id, anonymous_id,
+    timezone('UTC', occurred_at_tz) as occurred_at,
+    case
+        when not encoding_ok then 'bad_encoding'
+        when doc is null then 'malformed_json'
+        when message_id is null then 'missing_message_id'
+        when timestamp_raw is null then 'missing_timestamp'
+        when occurred_at_tz is null then 'bad_timestamp'
+        when user_id is null and anonymous_id is null then 'missing_identity'
+        when timezone('UTC', occurred_at_tz)
+             > $received_date::date + interval 1 day + to_microseconds(cast($tolerance_us as bigint))
+             then 'future_timestamp'
+    end as reason
+from typed
+"""
+
+
+def load_event_day(con: duckdb.DuckDBPyConnection, landing: Path, day: str,
+                   files: list[Path] | None = None, tolerance_hours: float = 24.0) -> EventDayStats:
+    """Load one received-day folder into raw.events / quarantine.events, replacing that day only."""
+    if not contract.is_day(day):
+        raise ValueError(f"partition {day!r} is not a date YYYY-MM-DD")
+    if files is None:
+        files = contract.event_days(landing).get(day, [])
+    stats = EventDayStats(received_date=day, files=len(files))
+    lines = _event_lines(landing, day, files, stats)
+    con.register("_event_lines", lines)
+    try:
+        con.execute(EVENT_PARSE_SQL, {"received_date": date.fromisoformat(day),
+                                      "tolerance_us": int(tolerance_hours * 3_600_000_000)})
+    finally:
+        con.unregister("_event_lines")
+    con.execute("begin transaction")
+    try:
+        params = [date.fromisoformat(day)]
+        con.execute("delete from raw.events where received_date = ?", params)
+        con.execute("delete from quarantine.events where received_date = ?", params)
+        con.execute("delete from quarantine.files where dataset = 'events' and partition_key = ?", [day])
+        con.execute("""
+            insert into raw.events
+            select received_date, source_file, line_no, message_id, doc ->> '$.type', doc ->> '$.event',
+                   doc ->> '$.name', user_id, anonymous_id, occurred_at, timestamp_raw, doc
+            from _event_lines_parsed where reason is null order by source_file, line_no""")
+        con.execute("""
+            insert into quarantine.events
+            select received_date, source_file, line_no, reason, raw_line
+            from _event_lines_parsed where reason is not null order by source_file, line_no""")
+        for p in stats.file_problems:
+            con.execute("insert into quarantine.files values ('events', ?, ?, ?, ?)",
+                        [day, p.source_file, p.reason, p.message])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    stats.lines_read = lines.num_rows
+    stats.quarantine_reasons = dict(con.execute(
+        "select reason, count(*) from _event_lines_parsed where reason is not null group by 1 order by 1").fetchall())
+    stats.quarantined = sum(stats.quarantine_reasons.values())
+    valid = stats.lines_read - stats.quarantined
+    stats.redelivered = redelivered_in_day(con, day)
+    stats.kept = valid - stats.redelivered
+    con.execute("drop table if exists _event_lines_parsed")
+    return stats
+
+
+def redelivered_in_day(con: duckdb.DuckDBPyConnection, day: str) -> int:
+    """Valid lines of `day` whose messageId was seen earlier (earlier day, file or line)."""
+    return con.execute("""
+        with day_ids as (select distinct message_id from raw.events where received_date = $d),
+        ranked as (
+            select e.received_date,
+                   row_number() over (partition by e.message_id
+                                      order by e.received_date, e.source_file, e.line_no) as occurrence
+            from raw.events e semi join day_ids using (message_id)
+        )
+        select count(*) from ranked where received_date = $d and occurrence > 1
+    """, {"d": date.fromisoformat(day)}).fetchone()[0]
+
+
+# ---------------------------------------------------------------- tables
+
+@dataclass
+class TableStats:
+    dataset: str
+    files: int = 0
+    records_read: int = 0
+    kept: int = 0
+    quarantined: int = 0
+    blank_lines: int = 0
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    extra_columns: list[str] = field(default_factory=list)
+    file_problems: list[FileProblem] = field(default_factory=list)
+
+    @property
+    def reconciles(self) -> bool:
+        return self.records_read == self.kept + self.quarantined
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"reconciles": self.reconciles}
+
+
+def _records_table(spec: TableSpec, rel: str, records: contract.Records) -> pa.Table:
+    n_contract = len(records.columns)
+    data = {"source_file": pa.array([rel] * len(records.line_nos), pa.string()),
+            "line_no": pa.array(records.line_nos, pa.int32())}
+    for col in spec.columns:
+        if col in records.columns:
+            k = records.columns.index(col)
+            data[col] = pa.array([v[k] for v in records.values], pa.string())
+        else:
+            data[col] = pa.nulls(len(records.line_nos), pa.string())
+    extras = records.extra_columns
+    data["extra"] = pa.array(
+        [json.dumps(dict(zip(extras, v[n_contract:])), ensure_ascii=False) if extras else None
+         for v in records.values], pa.string())
+    return pa.table(data)
+
+
+def _parquet_records(con: duckdb.DuckDBPyConnection, path: Path, spec: TableSpec,
+                     rel: str) -> tuple[pa.Table, list[str]]:
+    if path.stat().st_size == 0:
+        raise InputFileError(path, "empty_file", "file is empty (0 bytes)")
+    try:
+        header = [r[0] for r in con.execute("select name from parquet_schema(?) where num_children is null",
+                                            [str(path)]).fetchall()]
+    except duckdb.Error as exc:
+        raise InputFileError(path, "bad_parquet", f"not a readable Parquet file: {exc}") from exc
+    present, extras = contract.check_header(path, spec, header)
+    by_lower = {h.strip().lower(): h for h in header}
+    select = [f"cast({q(by_lower[c])} as varchar) as {q(c)}" if c in present else f"null::varchar as {q(c)}"
+              for c in spec.columns]
+    extra_sql = ("to_json(struct_pack(" + ", ".join(f"{q(e)} := cast({q(e)} as varchar)" for e in extras) + "))::varchar"
+                 if extras else "null::varchar")
+    table = con.execute(
+        f"select ?::varchar as source_file, cast(file_row_number + 1 as integer) as line_no, {', '.join(select)}, "
+        f"{extra_sql} as extra from read_parquet(?, file_row_number = true) order by line_no",
+        [rel, str(path)]).arrow()
+    return table, extras
+
+
+def _reason_sql(spec: TableSpec) -> tuple[str, str]:
+    """SQL case expressions giving (reason, detail) of a record, or nulls when it is valid."""
+    whens_reason, whens_detail = [], []
+    for col in spec.key:
+        cond = f"nullif(trim({q(col)}), '') is null"
+        whens_reason.append(f"when {cond} then 'missing_key'")
+        whens_detail.append(f"when {cond} then '{col} is empty'")
+    casts = {"timestamp": "timestamptz", "number": "double", "integer": "bigint", "boolean": "boolean"}
+    for col, kind in spec.typed:
+        if kind == "boolean":
+            bad = f"lower(trim({q(col)})) not in {contract.BOOLEAN_VALUES}"
+        else:
+            bad = f"try_cast(trim({q(col)}) as {casts[kind]}) is null"
+        cond = f"nullif(trim({q(col)}), '') is not null and {bad}"
+        whens_reason.append(f"when {cond} then 'bad_value'")
+        whens_detail.append(f"when {cond} then '{col}: ' || {q(col)} || ' is not a {kind}'")
+    for col, values in spec.allowed:
+        cond = f"nullif(trim({q(col)}), '') is not null and trim({q(col)}) not in {tuple(values)}"
+        whens_reason.append(f"when {cond} then 'bad_value'")
+        whens_detail.append(f"when {cond} then '{col}: ' || {q(col)} || ' is not one of {', '.join(values)}'")
+    return ("case " + " ".join(whens_reason) + " end", "case " + " ".join(whens_detail) + " end")
+
+
+def load_table(con: duckdb.DuckDBPyConnection, landing: Path, spec: TableSpec) -> TableStats:
+    """Rebuild raw.<spec.name> from every file of the dataset; bad records go to quarantine.records."""
+    files = contract.table_files(landing, spec)
+    stats = TableStats(dataset=spec.name, files=len(files))
+    parts: list[pa.Table] = []
+    rejected: list[tuple[str, int, str, str, str]] = []
+    for path in files:
+        rel = relpath(path, landing)
+        try:
+            if path.name.endswith(".parquet"):
+                table, extras = _parquet_records(con, path, spec, rel)
+            else:
+                records = contract.parse_csv(path, spec)
+                table = _records_table(spec, rel, records)
+                stats.blank_lines += records.blank_lines
+                extras = records.extra_columns
+                rejected += [(rel, line, reason, detail, raw) for line, reason, detail, raw in records.rejected]
+        except InputFileError as exc:
+            stats.file_problems.append(FileProblem(rel, exc.reason, exc.message))
+            continue
+        stats.extra_columns += [c for c in extras if c not in stats.extra_columns]
+        parts.append(table)
+    empty = pa.table({"source_file": pa.array([], pa.string()), "line_no": pa.array([], pa.int32()),
+                      **{c: pa.array([], pa.string()) for c in spec.columns}, "extra": pa.array([], pa.string())})
+    records_all = pa.concat_tables([empty, *[p.cast(empty.schema) for p in parts]])
+    reason_sql, detail_sql = _reason_sql(spec)
+    con.register("_records", records_all)
+    rejected_table = pa.table({
+        "source_file": pa.array([r[0] for r in rejected], pa.string()),
+        "line_no": pa.array([r[1] for r in rejected], pa.int32()),
+        "reason": pa.array([r[2] for r in rejected], pa.string()),
+        "detail": pa.array([r[3] for r in rejected], pa.string()),
+        "raw_line": pa.array([r[4] for r in rejected], pa.string()),
+    })
+    con.register("_rejected", rejected_table)
+    cols = ", ".join(q(c) for c in spec.columns)
+    try:
+        con.execute(f"""create or replace temp table _records_checked as
+                        select *, {reason_sql} as _reason, {detail_sql} as _detail from _records""")
+        con.execute("create or replace temp table _rejected_rows as select * from _rejected")
+    finally:
+        con.unregister("_records")
+        con.unregister("_rejected")
+    con.execute("begin transaction")
+    try:
+        con.execute(f"""create or replace table raw.{spec.name} as
+                        select source_file, line_no, {cols}, extra::json as extra
+                        from _records_checked where _reason is null order by source_file, line_no""")
+        con.execute("delete from quarantine.records where dataset = ?", [spec.name])
+        con.execute(f"""insert into quarantine.records
+                        select ?, source_file, line_no, _reason, _detail,
+                               concat_ws(',', {', '.join(f"coalesce({q(c)}, '')" for c in spec.columns)})
+                        from _records_checked where _reason is not null""", [spec.name])
+        con.execute("insert into quarantine.records select ?, * from _rejected_rows", [spec.name])
+        con.execute("delete from quarantine.files where dataset = ?", [spec.name])
+        for p in stats.file_problems:
+            con.execute("insert into quarantine.files values (?, null, ?, ?, ?)",
+                        [spec.name, p.source_file, p.reason, p.message])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    stats.quarantine_reasons = dict(con.execute(
+        "select reason, count(*) from quarantine.records where dataset = ? group by 1 order by 1",
+        [spec.name]).fetchall())
+    stats.quarantined = sum(stats.quarantine_reasons.values())
+    stats.kept = con.execute(f"select count(*) from raw.{spec.name}").fetchone()[0]
+    stats.records_read = records_all.num_rows + len(rejected)
+    con.execute("drop table if exists _records_checked; drop table if exists _rejected_rows")
+    return stats

@@ -1,0 +1,107 @@
+"""The user's settings: `microseg.yml` with every key overridable by `MICROSEG_<KEY>` env vars."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from datetime import datetime, timezone
+from pathlib import Path
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ENV_PREFIX = "MICROSEG_"
+
+
+class SettingsError(ValueError):
+    """A setting has a value we cannot use; the message names the setting and where it came from."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing: Path
+    warehouse: Path
+    segments: Path
+    reports: Path
+    as_of: str = ""
+    future_tolerance_hours: float = 24.0
+
+    @property
+    def data_docs_dir(self) -> Path:
+        return self.reports / "data_docs"
+
+    def export_env(self) -> None:
+        """Expose the resolved paths to child processes (dbt reads MICROSEG_WAREHOUSE in profiles.yml)."""
+        os.environ[f"{ENV_PREFIX}WAREHOUSE"] = str(self.warehouse)
+        os.environ[f"{ENV_PREFIX}LANDING"] = str(self.landing)
+
+
+def find_settings_file() -> Path | None:
+    explicit = os.environ.get(f"{ENV_PREFIX}CONFIG")
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise SettingsError(f"{ENV_PREFIX}CONFIG points to {path}, which is not a file")
+        return path
+    for candidate in (Path.cwd() / "microseg.yml", REPO_ROOT / "microseg.yml"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_settings(overrides: dict | None = None) -> Settings:
+    """Defaults < microseg.yml < MICROSEG_* env vars < explicit overrides (CLI flags)."""
+    path = find_settings_file()
+    base_dir = path.parent if path else Path.cwd()
+    values: dict = {}
+    if path:
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise SettingsError(f"{path}: not valid YAML: {exc}") from exc
+        if not isinstance(loaded, dict):
+            raise SettingsError(f"{path}: expected a mapping of settings, got {type(loaded).__name__}")
+        values.update(loaded)
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise SettingsError(f"{path}: unknown setting(s) {unknown}; known: {sorted(known)}")
+    for name in known:
+        env = os.environ.get(ENV_PREFIX + name.upper())
+        if env is not None:
+            values[name] = env
+    for name, value in (overrides or {}).items():
+        if value is not None:
+            values[name] = value
+    defaults = {"landing": "data/landing", "warehouse": "data/warehouse.duckdb",
+                "segments": "segments", "reports": "reports"}
+    resolved = {}
+    for name in ("landing", "warehouse", "segments", "reports"):
+        p = Path(str(values.get(name) or defaults[name])).expanduser()
+        resolved[name] = (p if p.is_absolute() else base_dir / p).resolve()
+    as_of = str(values.get("as_of") or "")
+    if as_of:
+        parse_as_of(as_of)  # fail early with a clear message
+    try:
+        tolerance = float(values.get("future_tolerance_hours", 24))
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"future_tolerance_hours must be a number, got {values.get('future_tolerance_hours')!r}") from exc
+    return Settings(as_of=as_of, future_tolerance_hours=tolerance, **resolved)
+
+
+def parse_as_of(value: str) -> datetime:
+    """Parse an ISO-8601 instant; a value without offset is taken as UTC. Returns aware UTC."""
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise SettingsError(f"as_of {value!r} is not an ISO-8601 instant (e.g. 2026-11-01T00:00:00Z)") from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def format_as_of(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

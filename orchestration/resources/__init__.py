@@ -1,0 +1,36 @@
+"""build_resources(): every resource the definitions use, from the user's settings."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtCliResource
+from dagster_duckdb import DuckDBResource
+
+from orchestration.constants import SUITES_DIR
+from orchestration.lib.settings import Settings, load_settings
+from orchestration.project import dbt_project
+from orchestration.resources.expectations import GreatExpectationsResource
+from orchestration.resources.settings import MicrosegResource
+
+
+def dbt_executable() -> str:
+    """The venv's dbt next to this interpreter, so nothing depends on an activated shell."""
+    beside = Path(sys.executable).with_name("dbt")
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
+def build_resources(settings: Settings | None = None) -> dict:
+    settings = settings or load_settings()
+    settings.export_env()   # dbt's profiles.yml reads MICROSEG_WAREHOUSE
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+        "duckdb": DuckDBResource(database=str(settings.warehouse)),
+        "microseg": MicrosegResource(landing=str(settings.landing), reports=str(settings.reports),
+                                     as_of=settings.as_of,
+                                     future_tolerance_hours=settings.future_tolerance_hours),
+        "gx": GreatExpectationsResource(suites_dir=str(SUITES_DIR), data_docs_dir=str(settings.data_docs_dir)),
+    }
