@@ -69,6 +69,7 @@ class RunOutcome:
     runs: list[str] = field(default_factory=list)
     gates: list[dict] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
+    skipped_steps: list[str] = field(default_factory=list)   # not run because something upstream failed
 
 
 def _collect(result: dg.ExecuteInProcessResult, outcome: RunOutcome) -> None:
@@ -84,6 +85,8 @@ def _collect(result: dg.ExecuteInProcessResult, outcome: RunOutcome) -> None:
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             outcome.failed_steps.append(event.step_key or "?")
+        elif event.event_type_value == "STEP_SKIPPED":
+            outcome.skipped_steps.append(event.step_key or "?")
 
 
 def run_pipeline(settings: Settings, as_of: str, instance: dg.DagsterInstance | None = None,

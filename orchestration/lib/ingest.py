@@ -226,7 +226,7 @@ def redelivered_in_day(con: duckdb.DuckDBPyConnection, day: str) -> int:
             from raw.events e semi join day_ids using (message_id)
         )
         select count(*) from ranked where received_date = $d and occurrence > 1
-    """, {"d": date.fromisoformat(day)}).fetchone()[0]
+    """, {"d": date.fromisoformat(day)}).fetchall()[0][0]
 
 
 # ---------------------------------------------------------------- tables
@@ -286,7 +286,7 @@ def _parquet_records(con: duckdb.DuckDBPyConnection, path: Path, spec: TableSpec
     table = con.execute(
         f"select ?::varchar as source_file, cast(file_row_number + 1 as integer) as line_no, {', '.join(select)}, "
         f"{extra_sql} as extra from read_parquet(?, file_row_number = true) order by line_no",
-        [rel, str(path)]).arrow()
+        [rel, str(path)]).to_arrow_table()
     return table, extras
 
 
@@ -379,7 +379,7 @@ def load_table(con: duckdb.DuckDBPyConnection, landing: Path, spec: TableSpec) -
         "select reason, count(*) from quarantine.records where dataset = ? group by 1 order by 1",
         [spec.name]).fetchall())
     stats.quarantined = sum(stats.quarantine_reasons.values())
-    stats.kept = con.execute(f"select count(*) from raw.{spec.name}").fetchone()[0]
+    stats.kept = con.execute(f"select count(*) from raw.{spec.name}").fetchall()[0][0]
     stats.records_read = records_all.num_rows + len(rejected)
     con.execute("drop table if exists _records_checked; drop table if exists _rejected_rows")
     return stats

@@ -23,9 +23,9 @@ def warehouse_summary(con: duckdb.DuckDBPyConnection) -> dict:
         where table_schema in ('raw', 'staging', 'intermediate', 'marts', 'identity', 'scoring', 'segments')
         order by case table_schema when 'raw' then 0 when 'staging' then 1 else 2 end, table_name
     """).fetchall()
-    rows = {f"{s}.{t}": con.execute(f'select count(*) from "{s}"."{t}"').fetchone()[0] for s, t in tables}
+    rows = {f"{s}.{t}": con.execute(f'select count(*) from "{s}"."{t}"').fetchall()[0][0] for s, t in tables}
     quarantine = []
-    if con.execute("select count(*) from information_schema.tables where table_schema = 'quarantine'").fetchone()[0]:
+    if con.execute("select count(*) from information_schema.tables where table_schema = 'quarantine'").fetchall()[0][0]:
         quarantine = [
             {"dataset": d, "reason": r, "rows": n}
             for d, r, n in con.execute("""
