@@ -115,8 +115,8 @@ def run(landing: Path | None, warehouse: Path | None, as_of: str | None) -> None
     click.echo(format_summary(summary, outcome.gates, reports))
     if outcome.failed_steps:
         click.echo("Failed steps: " + ", ".join(outcome.failed_steps))
-    if outcome.skipped_steps:
-        click.echo("Blocked (not run, upstream failed): " + ", ".join(outcome.skipped_steps))
+    if outcome.not_materialized:
+        click.echo("Not materialized (blocked upstream): " + ", ".join(outcome.not_materialized))
     click.echo(f"{'OK' if outcome.success else 'FAILED'}: as_of {outcome.as_of}, {len(outcome.runs)} runs, "
                f"{elapsed:.1f}s")
     sys.exit(0 if outcome.success else 1)

@@ -5,15 +5,22 @@ import dagster as dg
 from orchestration.assets import dbt, ingest, reporting
 from orchestration.checks import gates
 from orchestration.jobs import ALL_JOBS
+from orchestration.lib.settings import Settings
 from orchestration.resources import build_resources
 from orchestration.schedules import ALL_SCHEDULES
 from orchestration.sensors import ALL_SENSORS
 
-defs = dg.Definitions(
-    assets=dg.load_assets_from_modules([ingest, dbt, reporting]),
-    asset_checks=dg.load_asset_checks_from_modules([gates]),
-    jobs=ALL_JOBS,
-    schedules=ALL_SCHEDULES,
-    sensors=ALL_SENSORS,
-    resources=build_resources(),
-)
+
+def build_defs(settings: Settings | None = None) -> dg.Definitions:
+    """The definitions bound to `settings` (default: microseg.yml + MICROSEG_* env vars)."""
+    return dg.Definitions(
+        assets=dg.load_assets_from_modules([ingest, dbt, reporting]),
+        asset_checks=dg.load_asset_checks_from_modules([gates]),
+        jobs=ALL_JOBS,
+        schedules=ALL_SCHEDULES,
+        sensors=ALL_SENSORS,
+        resources=build_resources(settings),
+    )
+
+
+defs = build_defs()

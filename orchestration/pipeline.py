@@ -69,7 +69,8 @@ class RunOutcome:
     runs: list[str] = field(default_factory=list)
     gates: list[dict] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
-    skipped_steps: list[str] = field(default_factory=list)   # not run because something upstream failed
+    gate_metadata: dict[str, dict] = field(default_factory=dict)
+    not_materialized: list[str] = field(default_factory=list)   # blocked by a failed gate or step upstream
 
 
 def _collect(result: dg.ExecuteInProcessResult, outcome: RunOutcome) -> None:
@@ -77,22 +78,25 @@ def _collect(result: dg.ExecuteInProcessResult, outcome: RunOutcome) -> None:
     outcome.success = outcome.success and result.success
     for ev in result.get_asset_check_evaluations():
         if ev.check_name.startswith("ge_"):
-            failed = [f"{f['expectation']}({f.get('column') or ''})"
-                      for f in (ev.metadata.get("failed_expectations").value or [])] \
-                if ev.metadata.get("failed_expectations") else []
+            metadata = {k: v.value for k, v in ev.metadata.items()}
+            failed = [f"{f['expectation']}({f.get('column') or ''})" for f in metadata.get("failed_expectations") or []]
+            outcome.gate_metadata[ev.check_name] = metadata
             outcome.gates.append({"name": ev.check_name, "asset": ev.asset_key.to_user_string(),
                                   "passed": ev.passed, "detail": ", ".join(failed)})
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             outcome.failed_steps.append(event.step_key or "?")
-        elif event.event_type_value == "STEP_SKIPPED":
-            outcome.skipped_steps.append(event.step_key or "?")
+    done = {e.asset_key for e in result.get_asset_materialization_events()}
+    outcome.not_materialized += sorted(k.to_user_string()
+                                       for k in result.job_def.asset_layer.executable_asset_keys - done)
 
 
 def run_pipeline(settings: Settings, as_of: str, instance: dg.DagsterInstance | None = None,
                  days: list[str] | None = None) -> RunOutcome:
     """Ingest every received day (one run), then refresh everything else (one run), in-process."""
-    from orchestration.definitions import defs   # imports dagster definitions with the settings exported
+    from orchestration.definitions import build_defs
+
+    defs = build_defs(settings)
 
     check_landing(settings.landing)
     instance = instance or dg.DagsterInstance.get()

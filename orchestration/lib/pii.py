@@ -7,7 +7,8 @@ import re
 
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 NON_DIGIT_RE = re.compile(r"\D")
-PHONE_RE = re.compile(r"(?<![\w.])\+?\(?\d[\d\s()/.\-]{6,}\d(?![\w.])")
+# digit runs of phone shape; dates and times (2026-10-01, 10:00:00) are left alone
+PHONE_RE = re.compile(r"(?<![\w.:\-])(?!\d{4}-\d\d-\d\d)\+?\(?\d[\d\s()/.\-]{6,}\d(?![\w.:])")
 
 
 def sha256_hex(value: str) -> str:

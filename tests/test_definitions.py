@@ -1,0 +1,62 @@
+import json
+
+import dagster as dg
+
+from orchestration.constants import AS_OF_TAG, RECEIVED_DAYS
+from tests.conftest import event
+
+
+def test_definitions_load():
+    from orchestration.definitions import defs
+
+    dg.Definitions.validate_loadable(defs)
+    assert defs.resolve_job_def("ingest_events_job")
+    assert defs.resolve_job_def("refresh_job")
+    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert {"raw/events", "raw/contacts", "stg_events", "stg_contacts", "load_report"} <= keys
+
+
+def test_gates_are_blocking_checks_on_staging():
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
+    assert ("stg_events", "ge_stg_events_critical") in checks
+    assert ("stg_contacts", "ge_stg_contacts_critical") in checks
+    from orchestration.checks.gates import ge_stg_events_critical
+    spec = next(iter(ge_stg_events_critical.check_specs))
+    assert spec.blocking
+
+
+def test_landing_sensor_new_changed_and_unchanged_folders(landing):
+    from orchestration.resources.settings import MicrosegResource
+    from orchestration.sensors import landing_folder_sensor
+
+    landing.events("2026-10-01", [event("a")])
+    landing.events("2026-10-02", [event("b")])
+    resource = MicrosegResource(landing=str(landing.root), reports=str(landing.root / "r"))
+    instance = dg.DagsterInstance.ephemeral()
+    result = landing_folder_sensor(dg.build_sensor_context(instance=instance, cursor=None), microseg=resource)
+    assert [r.partition_key for r in result.run_requests] == ["2026-10-01", "2026-10-02"]
+    assert result.dynamic_partitions_requests[0].partition_keys == ["2026-10-01", "2026-10-02"]
+    instance.add_dynamic_partitions(RECEIVED_DAYS, ["2026-10-01", "2026-10-02"])
+    cursor = result.cursor
+    again = landing_folder_sensor(dg.build_sensor_context(instance=instance, cursor=cursor), microseg=resource)
+    assert again.run_requests == [] and again.dynamic_partitions_requests == []
+    landing.events("2026-10-02", [event("c")], name="second.jsonl")     # a late file for a loaded day
+    landing.events("2026-10-03", [event("d")])                          # a new day
+    changed = landing_folder_sensor(dg.build_sensor_context(instance=instance, cursor=cursor), microseg=resource)
+    assert [r.partition_key for r in changed.run_requests] == ["2026-10-02", "2026-10-03"]
+    assert changed.dynamic_partitions_requests[0].partition_keys == ["2026-10-03"]
+    assert len(set(r.run_key for r in changed.run_requests) | set(r.run_key for r in result.run_requests)) == 4
+    assert json.loads(changed.cursor).keys() == {"2026-10-01", "2026-10-02", "2026-10-03"}
+
+
+def test_daily_schedule_sets_as_of_to_scheduled_time():
+    from datetime import datetime, timezone
+
+    from orchestration.schedules import daily_refresh
+
+    ctx = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 2, 6, 0, tzinfo=timezone.utc))
+    request = daily_refresh(ctx)
+    assert request.tags[AS_OF_TAG] == "2026-11-02T06:00:00Z"

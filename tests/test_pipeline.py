@@ -1,0 +1,139 @@
+"""End to end: real generator data, real DuckDB file, real dbt, real GE, real Dagster runs."""
+
+import json
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.constants import AS_OF_TAG
+from orchestration.lib.generate import generate
+from orchestration.lib.settings import load_settings
+from orchestration.pipeline import LandingError, check_landing, run_pipeline
+from tests.conftest import contact_row, event
+
+pytestmark = pytest.mark.slow
+AS_OF = "2026-11-01T00:00:00Z"
+
+
+def settings_for(root: Path, landing: Path):
+    return load_settings({"landing": str(landing), "warehouse": str(root / "wh.duckdb"),
+                          "reports": str(root / "reports"), "as_of": AS_OF})
+
+
+def table_checksums(path: Path) -> dict:
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = con.execute("select table_schema, table_name from information_schema.tables "
+                             "where table_schema in ('raw', 'staging', 'quarantine')").fetchall()
+        return {f"{s}.{t}": con.execute(
+                    f'select count(*), md5(coalesce(string_agg(x::varchar, \'|\' order by x::varchar), \'\')) '
+                    f'from "{s}"."{t}" x').fetchall()[0]
+                for s, t in tables}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    root = tmp_path_factory.mktemp("e2e")
+    stats = generate(root / "landing", contacts=400, days=8, seed=7, gzip_every=3)
+    settings = settings_for(root, root / "landing")
+    instance = dg.DagsterInstance.ephemeral()
+    outcome = run_pipeline(settings, AS_OF, instance=instance)
+    return root, stats, settings, instance, outcome
+
+
+def test_pipeline_runs_and_gates_pass(generated):
+    _, _, settings, _, outcome = generated
+    assert outcome.success, outcome
+    assert {(g["name"], g["passed"]) for g in outcome.gates} == {
+        ("ge_stg_events_critical", True), ("ge_stg_contacts_critical", True)}
+    report = json.loads((settings.reports / "load_report.json").read_text())
+    assert report["as_of"] == AS_OF
+    assert (settings.data_docs_dir / "index.html").exists()
+
+
+def test_pipeline_reconciles_with_generator_manifest(generated):
+    _, stats, settings, _, _ = generated
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        q = lambda sql: con.execute(sql).fetchall()[0][0]  # noqa: E731
+        assert q("select count(*) from raw.events") == stats.valid_events + stats.redelivered
+        assert q("select count(*) from staging.stg_events") == stats.valid_events
+        quarantined = dict(con.execute("select reason, count(*) from quarantine.events group by 1").fetchall())
+        assert quarantined == {k: v for k, v in stats.quarantine.items() if v}
+        assert q("select count(*) from staging.stg_contacts") == stats.contacts
+        assert q("select count(*) from staging.stg_orders") == stats.orders
+        assert q("select count(*) from staging.stg_orders where is_unattributed") == stats.unattributed_orders
+        assert q("select count(*) from staging.stg_events where is_late_arrival") >= stats.late
+        # nothing lost: every line read is kept, quarantined or a counted redelivery
+        assert stats.event_lines == q("select count(*) from raw.events") + q("select count(*) from quarantine.events")
+
+
+def test_every_materialization_records_the_runs_as_of(generated):
+    _, _, _, instance, outcome = generated
+    for run_id in outcome.runs:
+        assert instance.get_run_by_id(run_id).tags[AS_OF_TAG] == AS_OF
+    for key in (["raw", "events"], ["raw", "contacts"], ["load_report"]):
+        mat = instance.get_latest_materialization_event(dg.AssetKey(key)).asset_materialization
+        assert mat.metadata["as_of"].value == AS_OF
+    events = instance.get_latest_materialization_event(dg.AssetKey(["raw", "events"])).asset_materialization
+    md = {k: v.value for k, v in events.metadata.items()}
+    assert md["lines_read"] == md["kept"] + md["quarantined"] + md["redelivered_duplicates"]
+
+
+def test_second_run_changes_no_table(generated):
+    root, _, settings, instance, _ = generated
+    before = table_checksums(settings.warehouse)
+    outcome = run_pipeline(settings, AS_OF, instance=instance)
+    assert outcome.success
+    assert table_checksums(settings.warehouse) == before
+
+
+def test_partition_rerun_touches_only_its_day(generated):
+    from orchestration.definitions import build_defs
+
+    root, _, settings, instance, _ = generated
+    days = sorted(p.name for p in (settings.landing / "events").iterdir())
+    target, other = days[1], days[2]
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        other_rows = con.execute(f"select * from raw.events where received_date = '{other}' "
+                                 "order by source_file, line_no").fetchall()
+        target_count = con.execute(f"select count(*) from raw.events where received_date = '{target}'").fetchall()[0][0]
+    (settings.landing / "events" / target / "redelivery.jsonl").write_text(
+        json.dumps(event("brand-new-message", timestamp=f"{target}T12:00:00Z")) + "\n")
+    result = build_defs(settings).resolve_job_def("ingest_events_job").execute_in_process(
+        instance=instance, partition_key=target, tags={AS_OF_TAG: AS_OF})
+    assert result.success
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        assert con.execute(f"select * from raw.events where received_date = '{other}' "
+                           "order by source_file, line_no").fetchall() == other_rows
+        assert con.execute(f"select count(*) from raw.events where received_date = '{target}'"
+                           ).fetchall()[0][0] == target_count + 1
+
+
+def test_failing_gate_blocks_downstream_in_the_same_run(tmp_path, landing):
+    landing.events("2026-10-01", [event("ok-1"), event("ok-2", type_="page"),
+                                  event("bogus", type_="trak")])      # a type the contract does not know
+    landing.contacts([contact_row("c1"), contact_row("c2", email="b@example.com")])
+    settings = settings_for(tmp_path, landing.root)
+    instance = dg.DagsterInstance.ephemeral()
+    outcome = run_pipeline(settings, AS_OF, instance=instance)
+    assert not outcome.success
+    gates = {g["name"]: g for g in outcome.gates}
+    assert gates["ge_stg_events_critical"]["passed"] is False
+    assert "expect_column_values_to_be_in_set(event_type)" in gates["ge_stg_events_critical"]["detail"]
+    assert gates["ge_stg_contacts_critical"]["passed"] is True
+    assert outcome.not_materialized == ["load_report"]
+    assert instance.get_latest_materialization_event(dg.AssetKey(["load_report"])) is None
+    assert not (settings.reports / "load_report.json").exists()
+    # the GE result is attached to the check's metadata
+    failed = outcome.gate_metadata["ge_stg_events_critical"]["failed_expectations"]
+    assert [(f["expectation"], f["column"], f["unexpected_count"]) for f in failed] == [
+        ("expect_column_values_to_be_in_set", "event_type", 1)]
+
+
+def test_missing_and_empty_landing_folders_are_clear_errors(tmp_path):
+    with pytest.raises(LandingError, match="does not exist"):
+        check_landing(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(LandingError, match="holds no input"):
+        check_landing(tmp_path / "empty")
