@@ -1,0 +1,64 @@
+"""`make bench`: generation, ingest + staging, and the whole pipeline at 100k contacts / 90 days.
+
+Sizes from BENCH_CONTACTS (default 100000) and BENCH_DAYS (90); output under bench_out/.
+Each phase runs in its own process (its own peak RSS). The baseline is DuckDB's plain typed
+read_json of the same files in the same run: our ingest is reported as a ratio to it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+OUT = Path(os.environ.get("BENCH_OUT", "bench_out")).resolve()
+CONTACTS = int(os.environ.get("BENCH_CONTACTS", "100000"))
+DAYS = int(os.environ.get("BENCH_DAYS", "90"))
+AS_OF = "2026-11-01T00:00:00Z"
+
+
+def phase(*args: str) -> dict:
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.phases", *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-5000:])
+        raise SystemExit(f"bench phase {args[0]} failed")
+    line = next(x for x in proc.stdout.splitlines() if x.startswith("RESULT "))
+    result = json.loads(line[len("RESULT "):])
+    result["wall_seconds"] = time.perf_counter() - started
+    return result
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    landing = OUT / f"landing_{CONTACTS}_{DAYS}"
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    if not (landing / "ground_truth" / "manifest.json").exists():
+        print(f"generating {CONTACTS:,} contacts x {DAYS} days into {landing} ...", flush=True)
+        gen = phase("generate", str(landing), str(CONTACTS), str(DAYS))
+        print(f"  generate: {gen['event_lines']:,} event lines in {gen['seconds']:.1f}s "
+              f"({gen['lines_per_s']:,.0f} lines/s), peak RSS {gen['peak_rss_mb']:,.0f} MB")
+    else:
+        print(f"reusing {landing}")
+    base = phase("baseline", str(landing))
+    print(f"  baseline read_json (typed, no quarantine/lineage): {base['rows']:,} rows in {base['seconds']:.1f}s "
+          f"({base['lines_per_s']:,.0f} lines/s), dedup {base['dedup_seconds']:.1f}s, "
+          f"peak RSS {base['peak_rss_mb']:,.0f} MB")
+    ing = phase("ingest", str(landing), str(OUT / "ingest.duckdb"))
+    print(f"  ingest events: {ing['lines']:,} lines in {ing['events_seconds']:.1f}s ({ing['lines_per_s']:,.0f} lines/s"
+          f" = {ing['lines_per_s'] / base['lines_per_s']:.2f}x baseline); tables {ing['tables_seconds']:.1f}s; "
+          f"dbt staging {ing['dbt_staging_seconds']:.1f}s; total {ing['total_seconds']:.1f}s; "
+          f"peak RSS {ing['peak_rss_mb']:,.0f} MB")
+    pipe = phase("pipeline", str(landing), str(OUT / "pipeline" / "warehouse.duckdb"), AS_OF)
+    print(f"  whole pipeline (Dagster in-process, dbt build + tests, GE gates, report): {pipe['seconds']:.1f}s, "
+          f"success={pipe['success']}, peak RSS {pipe['peak_rss_mb']:,.0f} MB")
+    (OUT / "results.json").write_text(json.dumps(
+        {"contacts": CONTACTS, "days": DAYS, "baseline": base, "ingest": ing, "pipeline": pipe}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
