@@ -19,7 +19,7 @@ $(BIN)/microseg: pyproject.toml uv.lock
 	@if [ -z "$(UV)" ] && [ ! -x .tools/bin/uv ]; then \
 	  echo "bootstrapping uv into .tools/ ..."; $(PYTHON) -m venv .tools && .tools/bin/pip install -q uv; fi
 	@UV_BIN="$(UV)"; [ -n "$$UV_BIN" ] || UV_BIN=.tools/bin/uv; \
-	  UV_PROJECT_ENVIRONMENT=$(VENV) $$UV_BIN sync --frozen --extra dev --python $(PYTHON) -q
+	  UV_PROJECT_ENVIRONMENT=$(VENV) $$UV_BIN sync --frozen --compile-bytecode --extra dev --python $(PYTHON) -q
 	@touch $(BIN)/microseg
 
 install: $(BIN)/microseg

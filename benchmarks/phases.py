@@ -36,11 +36,11 @@ def phase_ingest(landing: str, warehouse: str) -> dict:
     days = contract.event_days(Path(landing))
     started = time.perf_counter()
     lines = kept = 0
-    for day, files in days.items():
-        s = ingest.load_event_day(con, Path(landing), day, files)
-        lines += s.lines_read
-        kept += s.kept
-        assert s.reconciles
+    for batch in ingest.batches(list(days)):
+        for s in ingest.load_event_days(con, Path(landing), {d: days[d] for d in batch}):
+            lines += s.lines_read
+            kept += s.kept
+            assert s.reconciles
     events_s = time.perf_counter() - started
     t = time.perf_counter()
     for spec in contract.TABLES.values():

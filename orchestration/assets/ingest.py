@@ -41,24 +41,23 @@ def raw_events(context: dg.AssetExecutionContext, microseg: MicrosegResource,
     per_day = []
     with duckdb.get_connection() as con:
         ingest.prepare(con)
-        for i, day in enumerate(sorted(context.partition_keys), start=1):
-            if day not in days:
-                context.log.warning(f"received day {day}: no folder events/{day} in {microseg.landing}; "
-                                    "its rows are removed from raw.events")
-            stats = ingest.load_event_day(con, microseg.landing_path, day, days.get(day, []),
-                                          tolerance_hours=microseg.future_tolerance_hours)
-            for p in stats.file_problems:
-                context.log.warning(f"{p.source_file}: {p.message}")
-            context.log.info(f"[{i}/{len(context.partition_keys)}] {day}: {stats.lines_read:,} lines, "
-                             f"{stats.kept:,} kept, {stats.quarantined:,} quarantined, "
-                             f"{stats.redelivered:,} redelivered")
-            for name in ("files", "lines_read", "kept", "quarantined", "redelivered"):
-                setattr(totals, name, getattr(totals, name) + getattr(stats, name))
-            for reason, n in stats.quarantine_reasons.items():
-                totals.quarantine_reasons[reason] = totals.quarantine_reasons.get(reason, 0) + n
-            totals.file_problems += stats.file_problems
-            per_day.append({"day": day, "lines": stats.lines_read, "kept": stats.kept,
-                            "quarantined": stats.quarantined, "redelivered": stats.redelivered})
+        keys = sorted(context.partition_keys)
+        for missing in sorted(set(keys) - set(days)):
+            context.log.warning(f"received day {missing}: no folder events/{missing} in {microseg.landing}; "
+                                "its rows are removed from raw.events")
+        done = 0
+        for batch in ingest.batches(keys):
+            for stats in ingest.load_event_days(con, microseg.landing_path, {d: days.get(d, []) for d in batch},
+                                                tolerance_hours=microseg.future_tolerance_hours):
+                for p in stats.file_problems:
+                    context.log.warning(f"{p.source_file}: {p.message}")
+                totals.add(stats)
+                per_day.append({"day": stats.received_date, "lines": stats.lines_read, "kept": stats.kept,
+                                "quarantined": stats.quarantined, "redelivered": stats.redelivered})
+            done += len(batch)
+            context.log.info(f"[{done}/{len(keys)} days] {totals.lines_read:,} lines so far, "
+                             f"{totals.kept:,} kept, {totals.quarantined:,} quarantined, "
+                             f"{totals.redelivered:,} redelivered")
     if not totals.reconciles:   # pragma: no cover - guarded by tests; never silently lose a line
         raise dg.Failure(f"events do not reconcile: {totals.to_dict()}")
     return dg.MaterializeResult(metadata={

@@ -20,12 +20,13 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from orchestration.lib import contract
 from orchestration.lib.contract import InputFileError, TableSpec
 
-ISO_INSTANT = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$"
+ISO_INSTANT = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)"
 
 DDL = """
 create schema if not exists raw;
@@ -34,7 +35,7 @@ create table if not exists raw.events (
     received_date date, source_file varchar, line_no integer,
     message_id varchar, type varchar, event varchar, name varchar,
     user_id varchar, anonymous_id varchar,
-    occurred_at timestamp, timestamp_raw varchar, payload json
+    occurred_at timestamp, timestamp_raw varchar, payload varchar  -- the original JSON line
 );
 create table if not exists quarantine.events (
     received_date date, source_file varchar, line_no integer, reason varchar, raw_line varchar
@@ -99,134 +100,186 @@ class EventDayStats:
     def reconciles(self) -> bool:
         return self.lines_read == self.kept + self.quarantined + self.redelivered
 
+    def add(self, other: "EventDayStats") -> None:
+        """Accumulate another day's counts into these (totals over several days)."""
+        for name in ("files", "lines_read", "kept", "quarantined", "redelivered"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for reason, n in other.quarantine_reasons.items():
+            self.quarantine_reasons[reason] = self.quarantine_reasons.get(reason, 0) + n
+        self.file_problems += other.file_problems
+
     def to_dict(self) -> dict:
         return asdict(self) | {"reconciles": self.reconciles}
 
 
-def _event_lines(landing: Path, day: str, files: list[Path], stats: EventDayStats) -> pa.Table:
-    sources, line_nos, texts, encoding_ok = [], [], [], []
+def _event_lines(landing: Path, files: list[Path], stats: EventDayStats) -> pa.Table:
+    """(source_file, line_no, raw_line, encoding_ok) for every line of the day's readable files."""
+    parts = []
     for path in files:
         rel = relpath(path, landing)
         try:
-            lines = contract.split_lines(path, contract.read_bytes(path))
+            data = contract.read_bytes(path)
+            texts = contract.split_lines_fast(data)
+            if texts is not None:
+                ok = pa.repeat(True, len(texts))
+            else:
+                lines = contract.split_lines(path, data)
+                texts = pa.array(lines.texts, pa.string())
+                ok = pa.array([not b for b in lines.bad_encoding] if lines.bad_encoding else [True] * len(texts))
         except InputFileError as exc:
             stats.file_problems.append(FileProblem(rel, exc.reason, exc.message))
             continue
-        n = len(lines.texts)
-        sources.append([rel] * n)
-        line_nos.append(range(1, n + 1))
-        texts.append(lines.texts)
-        encoding_ok.append([not b for b in lines.bad_encoding] if lines.bad_encoding else [True] * n)
-    flat = lambda parts: [x for part in parts for x in part]  # noqa: E731
-    return pa.table({
-        "source_file": pa.array(flat(sources), pa.string()),
-        "line_no": pa.array(flat(line_nos), pa.int32()),
-        "raw_line": pa.array(flat(texts), pa.string()),
-        "encoding_ok": pa.array(flat(encoding_ok), pa.bool_()),
-    })
+        n = len(texts)
+        parts.append(pa.table({
+            "source_file": pa.repeat(rel, n).cast(pa.string()),
+            "line_no": pa.array(np.arange(1, n + 1, dtype=np.int32)),
+            "raw_line": texts,
+            "encoding_ok": ok,
+        }))
+    if not parts:
+        return pa.table({"source_file": pa.array([], pa.string()), "line_no": pa.array([], pa.int32()),
+                         "raw_line": pa.array([], pa.string()), "encoding_ok": pa.array([], pa.bool_())})
+    return pa.concat_tables(parts)
 
 
 EVENT_PARSE_SQL = f"""
 create or replace temp table _event_lines_parsed as
-with docs as (
-    select source_file, line_no, raw_line, encoding_ok,
-           case when encoding_ok and json_valid(raw_line) and json_type(raw_line) = 'OBJECT'
-                then raw_line::json end as doc
+with checked as (
+    select received_date, source_file, line_no, raw_line, encoding_ok,
+           encoding_ok and json_valid(raw_line) and starts_with(ltrim(raw_line), '{{') as is_object
     from _event_lines
 ),
 fields as (
+    -- one JSON parse per line for all the fields we need
     select *,
-        nullif(trim(doc ->> '$.messageId'), '') as message_id,
-        doc ->> '$.timestamp' as timestamp_raw,
-        nullif(trim(doc ->> '$.userId'), '') as user_id,
-        nullif(trim(doc ->> '$.anonymousId'), '') as anonymous_id
-    from docs
+        case when is_object then json_extract_string(raw_line, [
+            '$.messageId', '$.timestamp', '$.userId', '$.anonymousId', '$.type', '$.event', '$.name'
+        ]) end as f
+    from checked
+),
+named as (
+    select received_date, source_file, line_no, raw_line, encoding_ok, is_object,
+        nullif(trim(f[1]), '') as message_id,
+        f[2] as timestamp_raw,
+        nullif(trim(f[3]), '') as user_id,
+        nullif(trim(f[4]), '') as anonymous_id,
+        f[5] as type, f[6] as event, f[7] as name
+    from fields
 ),
 typed as (
     select *,
-        case when regexp_matches(trim(timestamp_raw), '{ISO_INSTANT}')
+        case when regexp_full_match(trim(timestamp_raw), '{ISO_INSTANT}')
              then try_cast(trim(timestamp_raw) as timestamptz) end as occurred_at_tz
-    from fields
+    from named
 )
 select
-    $received_date::date as received_date, source_file, line_no, raw_line, doc,
-    message_id, timestamp_raw, user_id, anonymous_id,
+    received_date, source_file, line_no, raw_line,
+    message_id, timestamp_raw, user_id, anonymous_id, type, event, name,
     timezone('UTC', occurred_at_tz) as occurred_at,
     case
         when not encoding_ok then 'bad_encoding'
-        when doc is null then 'malformed_json'
+        when not is_object then 'malformed_json'
         when message_id is null then 'missing_message_id'
         when timestamp_raw is null then 'missing_timestamp'
         when occurred_at_tz is null then 'bad_timestamp'
         when user_id is null and anonymous_id is null then 'missing_identity'
         when timezone('UTC', occurred_at_tz)
-             > $received_date::date + interval 1 day + to_microseconds(cast($tolerance_us as bigint))
+             > received_date + interval 1 day + to_microseconds(cast($tolerance_us as bigint))
              then 'future_timestamp'
     end as reason
 from typed
 """
 
 
+BATCH_DAYS = 8   # days parsed per SQL statement: enough rows to keep both cores busy, bounded memory
+
+
 def load_event_day(con: duckdb.DuckDBPyConnection, landing: Path, day: str,
                    files: list[Path] | None = None, tolerance_hours: float = 24.0) -> EventDayStats:
     """Load one received-day folder into raw.events / quarantine.events, replacing that day only."""
-    if not contract.is_day(day):
-        raise ValueError(f"partition {day!r} is not a date YYYY-MM-DD")
     if files is None:
         files = contract.event_days(landing).get(day, [])
-    stats = EventDayStats(received_date=day, files=len(files))
-    lines = _event_lines(landing, day, files, stats)
-    con.register("_event_lines", lines)
+    return load_event_days(con, landing, {day: files}, tolerance_hours)[0]
+
+
+def load_event_days(con: duckdb.DuckDBPyConnection, landing: Path, days: dict[str, list[Path]],
+                    tolerance_hours: float = 24.0) -> list[EventDayStats]:
+    """Load received-day folders (a batch: one statement per step), replacing those days only."""
+    for day in days:
+        if not contract.is_day(day):
+            raise ValueError(f"partition {day!r} is not a date YYYY-MM-DD")
+    all_stats = [EventDayStats(received_date=day, files=len(files)) for day, files in days.items()]
+    tables = []
+    for stats, files in zip(all_stats, days.values()):
+        t = _event_lines(landing, files, stats)
+        stats.lines_read = t.num_rows
+        tables.append(t.append_column("received_date", pa.repeat(date.fromisoformat(stats.received_date),
+                                                                 t.num_rows).cast(pa.date32())))
+    con.register("_event_lines", pa.concat_tables(tables))
     try:
-        con.execute(EVENT_PARSE_SQL, {"received_date": date.fromisoformat(day),
-                                      "tolerance_us": int(tolerance_hours * 3_600_000_000)})
+        con.execute(EVENT_PARSE_SQL, {"tolerance_us": int(tolerance_hours * 3_600_000_000)})
     finally:
         con.unregister("_event_lines")
+    day_list = [date.fromisoformat(d) for d in days]
     con.execute("begin transaction")
     try:
-        params = [date.fromisoformat(day)]
-        con.execute("delete from raw.events where received_date = ?", params)
-        con.execute("delete from quarantine.events where received_date = ?", params)
-        con.execute("delete from quarantine.files where dataset = 'events' and partition_key = ?", [day])
+        con.execute("delete from raw.events where received_date in (select unnest($days))", {"days": day_list})
+        con.execute("delete from quarantine.events where received_date in (select unnest($days))", {"days": day_list})
+        con.execute("delete from quarantine.files where dataset = 'events' and partition_key in (select unnest($d))",
+                    {"d": list(days)})
         con.execute("""
             insert into raw.events
-            select received_date, source_file, line_no, message_id, doc ->> '$.type', doc ->> '$.event',
-                   doc ->> '$.name', user_id, anonymous_id, occurred_at, timestamp_raw, doc
-            from _event_lines_parsed where reason is null order by source_file, line_no""")
+            select received_date, source_file, line_no, message_id, type, event, name,
+                   user_id, anonymous_id, occurred_at, timestamp_raw, raw_line
+            from _event_lines_parsed where reason is null""")   # already in day, file, line order
         con.execute("""
             insert into quarantine.events
             select received_date, source_file, line_no, reason, raw_line
-            from _event_lines_parsed where reason is not null order by source_file, line_no""")
-        for p in stats.file_problems:
-            con.execute("insert into quarantine.files values ('events', ?, ?, ?, ?)",
-                        [day, p.source_file, p.reason, p.message])
+            from _event_lines_parsed where reason is not null""")
+        for stats in all_stats:
+            for p in stats.file_problems:
+                con.execute("insert into quarantine.files values ('events', ?, ?, ?, ?)",
+                            [stats.received_date, p.source_file, p.reason, p.message])
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
-    stats.lines_read = lines.num_rows
-    stats.quarantine_reasons = dict(con.execute(
-        "select reason, count(*) from _event_lines_parsed where reason is not null group by 1 order by 1").fetchall())
-    stats.quarantined = sum(stats.quarantine_reasons.values())
-    valid = stats.lines_read - stats.quarantined
-    stats.redelivered = redelivered_in_day(con, day)
-    stats.kept = valid - stats.redelivered
+    reasons: dict[str, dict[str, int]] = {}
+    for day, reason, n in con.execute("""select strftime(received_date, '%Y-%m-%d'), reason, count(*)
+                                         from _event_lines_parsed where reason is not null
+                                         group by all order by all""").fetchall():
+        reasons.setdefault(day, {})[reason] = n
+    redelivered = redelivered_by_day(con, list(days))
+    for stats in all_stats:
+        stats.quarantine_reasons = reasons.get(stats.received_date, {})
+        stats.quarantined = sum(stats.quarantine_reasons.values())
+        stats.redelivered = redelivered.get(stats.received_date, 0)
+        stats.kept = stats.lines_read - stats.quarantined - stats.redelivered
     con.execute("drop table if exists _event_lines_parsed")
-    return stats
+    return all_stats
 
 
-def redelivered_in_day(con: duckdb.DuckDBPyConnection, day: str) -> int:
-    """Valid lines of `day` whose messageId was seen earlier (earlier day, file or line)."""
-    return con.execute("""
-        with day_ids as (select distinct message_id from raw.events where received_date = $d),
+def batches(days: list[str], size: int = BATCH_DAYS) -> list[list[str]]:
+    return [days[i:i + size] for i in range(0, len(days), size)]
+
+
+def redelivered_by_day(con: duckdb.DuckDBPyConnection, days: list[str]) -> dict[str, int]:
+    """Per day: valid lines whose messageId was seen earlier (earlier day, file or line)."""
+    rows = con.execute("""
+        with day_ids as (
+            select distinct message_id from raw.events where received_date in (select unnest($days))
+        ),
         ranked as (
             select e.received_date,
                    row_number() over (partition by e.message_id
                                       order by e.received_date, e.source_file, e.line_no) as occurrence
             from raw.events e semi join day_ids using (message_id)
         )
-        select count(*) from ranked where received_date = $d and occurrence > 1
-    """, {"d": date.fromisoformat(day)}).fetchall()[0][0]
+        select strftime(received_date, '%Y-%m-%d'), count(*) from ranked
+        where received_date in (select unnest($days)) and occurrence > 1
+        group by 1
+    """, {"days": [date.fromisoformat(d) for d in days]}).fetchall()
+    return dict(rows)
 
 
 # ---------------------------------------------------------------- tables

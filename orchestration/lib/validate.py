@@ -62,15 +62,13 @@ def validate_landing(landing: Path, tolerance_hours: float = 24.0,
     ingest.prepare(con)
     days = contract.event_days(landing)
     events = ingest.EventDayStats(received_date=f"{len(days)} days")
-    for i, (day, files) in enumerate(days.items(), start=1):
-        stats = ingest.load_event_day(con, landing, day, files, tolerance_hours=tolerance_hours)
+    done = 0
+    for batch in ingest.batches(list(days)):
+        for stats in ingest.load_event_days(con, landing, {d: days[d] for d in batch}, tolerance_hours):
+            events.add(stats)
+        done += len(batch)
         if progress:
-            progress(f"[{i}/{len(days)}] events {day}: {stats.lines_read:,} lines")
-        for name in ("files", "lines_read", "kept", "quarantined", "redelivered"):
-            setattr(events, name, getattr(events, name) + getattr(stats, name))
-        for reason, n in stats.quarantine_reasons.items():
-            events.quarantine_reasons[reason] = events.quarantine_reasons.get(reason, 0) + n
-        events.file_problems += stats.file_problems
+            progress(f"[{done}/{len(days)} days] events: {events.lines_read:,} lines")
     report.datasets["events"] = events.to_dict()
     for spec in contract.TABLES.values():
         report.datasets[spec.name] = ingest.load_table(con, landing, spec).to_dict()
