@@ -37,3 +37,25 @@
 {% macro spark__to_utc_timestamp(column) -%}
     to_utc_timestamp(try_cast(trim({{ column }}) as timestamp), 'UTC')
 {%- endmacro %}
+
+{#- Many text values at JSON paths with ONE parse of the document: a list, read with list_at(). -#}
+{% macro json_text_list(column, paths) -%}
+    {{ return(adapter.dispatch('json_text_list', 'microseg')(column, paths)) }}
+{%- endmacro %}
+{% macro default__json_text_list(column, paths) -%}
+    json_extract_string({{ column }}, [{% for p in paths %}'{{ p }}'{{ ", " if not loop.last }}{% endfor %}])
+{%- endmacro %}
+{% macro spark__json_text_list(column, paths) -%}
+    array({% for p in paths %}get_json_object({{ column }}, '{{ p }}'){{ ", " if not loop.last }}{% endfor %})
+{%- endmacro %}
+
+{#- The i-th element (1-based) of a list. -#}
+{% macro list_at(column, i) -%}
+    {{ return(adapter.dispatch('list_at', 'microseg')(column, i)) }}
+{%- endmacro %}
+{% macro default__list_at(column, i) -%}
+    {{ column }}[{{ i }}]
+{%- endmacro %}
+{% macro spark__list_at(column, i) -%}
+    {{ column }}[{{ i - 1 }}]
+{%- endmacro %}
