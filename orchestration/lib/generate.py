@@ -10,13 +10,33 @@ that follows ``DATA_CONTRACT.md``::
     OUT/suppression/suppression.csv
     OUT/ground_truth/{contacts,devices,persons}.csv, OUT/ground_truth/manifest.json
 
-The same arguments give byte-identical files: every random draw comes from numpy
+Determinism: the same arguments give byte-identical files.  Every random draw comes from numpy
 ``default_rng`` / ``random.Random`` seeded from ``seed`` (per shard), nothing reads the wall
-clock, and nothing iterates over sets or hashes.  Events are generated and written day by
-day; per-person state lives in compact arrays, so memory does not grow with the number of
-days.  Persons are split into shards (a fixed function of ``contacts``, never of the CPU
-count); shards run in parallel worker processes when ``fork`` is available and each writes
-its own ``events-NNN`` file per day, so the output does not depend on ``workers``.
+clock (``as_of`` defaults to ``DEFAULT_AS_OF``), nothing iterates over sets or hashes, gzip
+headers carry no mtime.  Persons are split into shards of ~12,500 contacts (at most 8, a fixed
+function of ``contacts``, never of the CPU count); shards run in forked worker processes and each
+writes its own ``events-NNN`` file per day, so the output does not depend on ``workers``.
+
+Streaming: events are generated and written one received day at a time per shard; per-person
+state is a few arrays/lists, so memory does not grow with ``days``.  Volume is ~1.1 event lines
+per person-day (web sessions + email), i.e. ~100 per person over 90 days.
+
+The world: persons (hidden truth in ground_truth/persons.csv) have gender, birth date, a real
+city of DE/FR/GB/US/ES/IT/NL/AT/CH (big cities and small towns/villages, plausible postal codes
+and phone area codes), a preferred category and price level drawn from gender/age/urban effects,
+a lifecycle (``active``, ``occasional``, ``churned`` = no activity for the last 3-10 weeks,
+``inactive`` = only orders months ago, ``new`` = signs up inside the window) and 1-3 devices.
+~10 % more persons are anonymous visitors who never sign up.  Web sessions run landing page ->
+list/search -> product views -> cart (adds/removes/cart view, abandonment) -> checkout ->
+``Order Completed``; registered people sign in part-way (``identify`` + ``Signed In``) so earlier
+anonymous events of the device get linked.  Email campaigns (two newsletters a week plus promos,
+some A/B) produce delivered/bounced/opened/clicked/unsubscribed/spam events (userId only) and
+click-through sessions.  Every ``Order Completed`` has its row in orders.csv; store (POS) and
+historical orders have no events.  ~9 % of CRM persons have 2-3 contact rows with typos, accent,
+case and whitespace variants, changed or mistyped emails and phones in many formats.  Suppression
+rows come from bounces/unsubscribes/complaints in the window plus older ones and erasures.
+Event lines are ASCII (non-ASCII characters are JSON-escaped); key order is type, messageId,
+timestamp, userId, anonymousId, event/name, properties/traits, context.
 
 Injected event mess (per event line; every injected line has exactly one defect, and each
 kind is counted exactly in the stats / manifest):
@@ -33,24 +53,29 @@ future_timestamp      0.05 %    timestamp 3 days .. 2 years after the end of the
 near_future           0.05 %    valid; timestamp up to 20 h after the end of the received day
 redelivered           1.0 %     after a valid line: an exact copy of an earlier valid line
                                 (same file or a later day's file of the same shard)
-late (sessions)       1.25 %    whole web sessions delivered 1-5 days after they happened (~1 % of lines)
-unknown_event         ~0.3 %    valid track events named outside the contract table ("Coupon Applied", ...)
+late                  1.25 %    of web sessions: delivered 1-5 days after they happened (~1 % of lines)
+unknown_event         0.65 %    per session step: an extra track event named outside the contract
+                                table ("Coupon Applied", "Wishlist Item Added", ...) (~0.3 % of lines)
 ====================  ========  ===============================================================
 
 The first six are quarantine reasons; ``event_lines == valid_events + redelivered +
 sum(quarantine.values())`` always holds.  ``late`` counts valid first deliveries whose
 timestamp is before the start of their received day; ``near_future`` those at or after its
 end; ``unknown_event`` valid first deliveries of track events outside the contract's table.
+Other rates (duplicates, anonymous visitors, suppression, POS orders, ...) are module constants
+and are written to the manifest with the ones above.
 """
 
 from __future__ import annotations
 
 import csv
+import gc
 import gzip
 import json
 import math
 import multiprocessing as mp
 import os
+import queue
 import random
 import re
 import shutil
@@ -58,8 +83,12 @@ import time
 import unicodedata
 from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from itertools import chain
+from operator import itemgetter
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import quote_plus
 from typing import Callable
 
 import numpy as np
@@ -83,10 +112,10 @@ UNKNOWN_EVENT_RATE = 0.0065  # chance of an extra unknown event at each eligible
 # --------------------------------------------------------------------------- other rates
 ANONYMOUS_VISITOR_RATE = 0.10  # never-identified visitors, relative to CRM persons
 DUPLICATE_PERSON_RATE = 0.09  # CRM persons with 2-3 contact rows
-HISTORICAL_SUPPRESSION_RATE = 0.022  # mailable emails suppressed before the window
+HISTORICAL_SUPPRESSION_RATE = 0.025  # mailable emails suppressed before the window
 ROLE_ADDRESS_RATE = 0.005
 POS_ORDER_RATE = 0.0015  # in-window store orders per CRM person-day (active persons)
-POS_UNATTRIBUTED_SHARE = 0.04  # store orders naming neither a contact nor an email
+POS_UNATTRIBUTED_SHARE = 0.06  # store orders naming neither a contact nor an email
 
 QUARANTINE_REASONS = (
     "malformed_json",
@@ -104,6 +133,9 @@ _DEFECT_RATES = (
     MISSING_IDENTITY_RATE,
     FUTURE_TIMESTAMP_RATE,
 )
+
+_CUM_DEFECT = np.cumsum(_DEFECT_RATES)
+_NEAR_CUT = float(_CUM_DEFECT[-1]) + NEAR_FUTURE_RATE
 
 RATES: dict[str, float] = {
     "malformed_json": MALFORMED_JSON_RATE,
@@ -168,7 +200,7 @@ _MAX_SHARDS = 8
 _RING = 4096
 _SHOP = "https://shop.example.com"
 _PARTS = ".generate-parts"
-_ENC = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+_ENC = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode  # ASCII-only event lines
 
 
 @dataclass
@@ -197,6 +229,20 @@ class GenerationStats:
         d = asdict(self)
         d["quarantine"] = {r: int(self.quarantine.get(r, 0)) for r in QUARANTINE_REASONS}
         return d
+
+
+class _W:
+    """A weighted choice table built from ((value, weight), ...)."""
+
+    __slots__ = ("vals", "cum", "total")
+
+    def __init__(self, items):
+        self.vals = [v for v, _ in items]
+        acc, self.cum = 0.0, []
+        for _, w in items:
+            acc += w
+            self.cum.append(acc)
+        self.total = acc
 
 
 # =========================================================================== static data
@@ -352,7 +398,6 @@ _FIRST_LOCALE = {"DE": "DE", "AT": "DE", "CH": "DE", "FR": "FR", "GB": "EN", "US
                  "IT": "IT", "NL": "NL"}
 _LAST_LOCALE = {"DE": "DE", "AT": "AT", "CH": "CH", "FR": "FR", "GB": "EN", "US": "EN", "ES": "ES",
                 "IT": "IT", "NL": "NL"}
-_NAME_LOCALES = ("DE", "AT", "CH", "FR", "EN", "ES", "IT", "NL")
 
 _FREEMAIL = {
     "DE": (("gmail.com", 25), ("web.de", 20), ("gmx.de", 18), ("t-online.de", 8), ("outlook.com", 7), ("yahoo.de", 4), ("icloud.com", 4)),
@@ -378,7 +423,7 @@ _DOMAIN_TYPOS = {
 _ROLE_LOCALS = ("info", "kontakt", "office", "contact", "sales", "hello", "service")
 _TRADES = ("elektro", "bau", "design", "consulting", "logistik", "bakery", "garden", "studio", "trading", "media")
 
-_GENDER_SPELL = {
+_GENDER_SPELL_ITEMS = {
     ("DE", 0): (("w", 4), ("weiblich", 3), ("F", 2), ("female", 1), ("Frau", 0.5)),
     ("DE", 1): (("m", 4), ("männlich", 2), ("mann", 1), ("M", 2), ("male", 1)),
     ("DE", 2): (("d", 3), ("divers", 2), ("x", 1)),
@@ -389,10 +434,12 @@ _GENDER_SPELL = {
     ("XX", 1): (("M", 4), ("male", 3), ("Male", 2), ("m", 1), ("man", 0.5)),
     ("XX", 2): (("other", 2), ("diverse", 1), ("X", 1), ("non-binary", 1)),
 }
+_GENDER_SPELL = {k: _W(v) for k, v in _GENDER_SPELL_ITEMS.items()}
 _GENDER_TRUE = ("female", "male", "other")
 LIFECYCLES = ("active", "occasional", "churned", "inactive", "new")
-_SOURCES_PRIMARY = (("web_signup", 55), ("pos", 15), ("newsletter", 10), ("app", 10), ("import", 8), ("event", 2))
-_SOURCES_DUP = (("pos", 35), ("import", 25), ("newsletter", 20), ("web_signup", 12), ("app", 5), ("event", 3))
+_SOURCES_PRIMARY = _W((("web_signup", 55), ("pos", 15), ("newsletter", 10), ("app", 10), ("import", 8), ("event", 2)))
+_SOURCES_DUP = _W((("pos", 35), ("import", 25), ("newsletter", 20), ("web_signup", 12), ("app", 5), ("event", 3)))
+_SUPP_REASONS = _W((("unsubscribed", 60), ("bounced", 12), ("complained", 10), ("erasure", 8)))
 
 CATEGORIES = ("Electronics", "Fashion", "Home & Garden", "Beauty", "Sports", "Books", "Toys", "Grocery")
 _CAT_SHARE = (0.15, 0.22, 0.15, 0.12, 0.10, 0.12, 0.08, 0.06)
@@ -569,24 +616,19 @@ def _strip_accents(s: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c)).replace("ß", "ss")
 
 
+@lru_cache(maxsize=None)
 def _ascii_local(s: str) -> str:
     s = _strip_accents(s.translate(_TRANSLIT)).lower()
     return re.sub(r"[^a-z0-9]", "", s)
 
 
+@lru_cache(maxsize=None)
 def _slug(s: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", _strip_accents(s).lower()).strip("-")
 
 
-def _wchoice(R: random.Random, items):
-    """Choose from ((value, weight), ...)."""
-    total = sum(w for _, w in items)
-    x = R.random() * total
-    for v, w in items:
-        x -= w
-        if x < 0:
-            return v
-    return items[-1][0]
+def _wchoice(R: random.Random, table: _W):
+    return table.vals[min(len(table.vals) - 1, bisect_right(table.cum, R.random() * table.total))]
 
 
 def _cents(c: int) -> str:
@@ -595,7 +637,9 @@ def _cents(c: int) -> str:
 
 def _iso_ms(ms: int) -> str:
     """UTC ISO-8601 with Z, second precision."""
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    dn, r = divmod(ms, _DAY_MS)
+    s = r // 1000
+    return f"{_date_str(dn)}T{_HHMM[s // 60]}:{s % 60:02d}Z"
 
 
 def _uuid(getrandbits) -> str:
@@ -644,12 +688,6 @@ def _tz_transitions(zone: str, years: range) -> tuple[list[int], list[int]]:
     return times, offs
 
 
-def _fmt_offset(minutes: int) -> str:
-    sign = "+" if minutes >= 0 else "-"
-    m = abs(minutes)
-    return f"{sign}{m // 60:02d}:{m % 60:02d}"
-
-
 # =========================================================================== plan (parent)
 @dataclass
 class _Plan:
@@ -687,6 +725,12 @@ class _Plan:
     emails: list
     alt_emails: list
     # catalog
+    cat_json: list
+    cat_slug: list
+    cat_url: list
+    cat_page: list
+    prod_page: list
+    prod_plv: list
     prod_ids: list
     prod_cat: list
     prod_sub: list
@@ -793,8 +837,16 @@ def _make_catalog(rng: np.random.Generator, R: random.Random, n_products: int, a
             q.extend(n.lower() for n in nouns)
         q.extend(b.lower() for b in _BRANDS[cat])
         queries.append(q)
+    cat_json = [_ENC(c) for c in CATEGORIES]
+    cat_slug = [_slug(c) for c in CATEGORIES]
+    cat_url = [f"{_SHOP}/c/{sl}" for sl in cat_slug]
+    cat_page = [_ENC({"path": u[len(_SHOP):], "url": u, "title": c}) for u, c in zip(cat_url, CATEGORIES)]
+    prod_page = [_ENC({"path": u[len(_SHOP):], "url": u, "title": r[1]}) for u, r in zip(urls, rows)]
+    prod_plv = [_ENC({"category": CATEGORIES[cats[j]], "list_id": f"{cat_slug[cats[j]]}-{_slug(subs[j])}"})
+                for j in range(n_products)]
     return rows, dict(
-        prod_ids=ids, prod_cat=cats, prod_sub=subs, prod_launch=launch, prod_new=new, prod_price=prices,
+        cat_json=cat_json, cat_slug=cat_slug, cat_url=cat_url, cat_page=cat_page, prod_page=prod_page,
+        prod_plv=prod_plv, prod_ids=ids, prod_cat=cats, prod_sub=subs, prod_launch=launch, prod_new=new, prod_price=prices,
         frag_view=frag_view, frag_core=frag_core, prod_url=urls, plists=plists, new_by_cat=new_by_cat,
         old_by_cat=old_by_cat, queries=queries,
     )
@@ -802,7 +854,6 @@ def _make_catalog(rng: np.random.Generator, R: random.Random, n_products: int, a
 
 def _make_campaigns(rng: np.random.Generator, day_starts: list[int]) -> dict:
     out: dict[int, list] = {}
-    n = 0
     for di, ds in enumerate(day_starts):
         wd = date.fromordinal(_EPOCH_ORD + ds // _DAY_MS).weekday()
         dname = _date_str(ds // _DAY_MS).replace("-", "")
@@ -812,7 +863,6 @@ def _make_campaigns(rng: np.random.Generator, day_starts: list[int]) -> dict:
         if rng.random() < 0.18:
             kinds.append("promo")
         for kind in kinds:
-            n += 1
             cat = int(rng.integers(len(CATEGORIES))) if (kind == "promo" or rng.random() < 0.5) else -1
             if kind == "newsletter":
                 name = f"Weekly Newsletter {date.fromordinal(_EPOCH_ORD + ds // _DAY_MS).isocalendar()[1]}"
@@ -835,7 +885,7 @@ def _make_emails(R: random.Random, first: list, last: list, country: np.ndarray,
                  in_crm: np.ndarray) -> tuple[list, list]:
     used: set[str] = set()
     emails, alts = [], []
-    dom_tables = {c: tuple(_FREEMAIL[c]) + _OTHER_DOMAINS for c in COUNTRIES}
+    dom_tables = {c: _W(tuple(_FREEMAIL[c]) + _OTHER_DOMAINS) for c in COUNTRIES}
     for i in range(len(first)):
         c = COUNTRIES[country[i]]
         f, l = _ascii_local(first[i]), _ascii_local(last[i])
@@ -1101,42 +1151,52 @@ def _email_case_ws(e: str, R: random.Random) -> str:
     return f"{e} "
 
 
-def _phone(R: random.Random, c: str, area: str, heavy: bool) -> str:
-    cc = _CALLING[c]
+def _phone_number(R: random.Random, c: str, area: str) -> tuple[str, str]:
+    """A person's (area or mobile prefix, subscriber number)."""
+    rnd = R.random
     mob = _MOBILE[c]
-    if mob and R.random() < 0.45:
-        area = R.choice(mob)
+    if mob and rnd() < 0.45:
+        area = mob[int(rnd() * len(mob))]
     if c == "US":
-        sub = f"555{R.randint(100, 199):04d}"[-7:]
-        a, x3, x4 = area, sub[:3], sub[3:]
-        return R.choice((f"+1 {a} {x3} {x4}", f"({a}) {x3}-{x4}", f"{a}-{x3}-{x4}", f"{a}{x3}{x4}",
-                         f"+1-{a}-{x3}-{x4}", f"1-{a}-{x3}-{x4}", f"+1{a}{x3}{x4}"))
-    if c == "GB" and area == "20":
-        sub = f"7946{R.randint(0, 999):04d}"
+        sub = f"5550{100 + int(rnd() * 100)}"
+    elif c == "GB" and area == "20":
+        sub = f"7946{int(rnd() * 1000):04d}"
     elif c == "GB" and area == "7700":
-        sub = f"900{R.randint(0, 999):03d}"
+        sub = f"900{int(rnd() * 1000):03d}"
     else:
         n = max(5, min(8, (10 if c in ("DE", "AT") else 9) - len(area)))
-        sub = "".join(str(R.randint(0, 9)) for _ in range(n))
-        sub = str(R.randint(2, 9)) + sub[1:]
-    nat0 = "0" if c in _TRUNK0 else ""
-    if c in ("ES", "IT"):
+        sub = str(2 + int(rnd() * 8)) + f"{int(rnd() * 10 ** (n - 1)):0{n - 1}d}"
+    return area, sub
+
+
+def _phone(R: random.Random, c: str, number: tuple[str, str], heavy: bool) -> str:
+    """Format a phone number the way a human typed it into some system."""
+    area, sub = number
+    cc = _CALLING[c]
+    if c == "US":
+        a, x3, x4 = area, sub[:3], sub[3:]
+        styles = (f"+1 {a} {x3} {x4}", f"({a}) {x3}-{x4}", f"{a}-{x3}-{x4}", f"{a}{x3}{x4}",
+                  f"+1-{a}-{x3}-{x4}", f"1-{a}-{x3}-{x4}", f"+1{a}{x3}{x4}")
+    elif c in ("ES", "IT"):
         digits = (area + sub)[:10 if c == "IT" else 9]
         g3 = " ".join(digits[i:i + 3] for i in range(0, len(digits), 3))
         styles = (f"+{cc} {g3}", f"+{cc}{digits}", f"00{cc}{digits}", digits, g3, g3.replace(" ", "-"),
                   f"(+{cc}) {digits}")
     elif c == "FR":
-        digits = area + sub[:8 - len(area) + 1][:9 - len(area)]
+        digits = (area + sub)[:9]
         pairs = " ".join(digits[i:i + 2] for i in range(1, len(digits), 2))
         styles = (f"+33 {digits[0]} {pairs}", f"0{digits[0]} {pairs}", f"0{digits}", f"0033{digits}",
                   f"0{digits[0]}.{pairs.replace(' ', '.')}", f"+33{digits}")
     else:
-        styles = (f"+{cc} {area} {sub}", f"{nat0}{area}/{sub}", f"+{cc} ({nat0 or '0'}){area} {sub}" if nat0 else f"+{cc} {area}{sub}",
+        nat0 = "0" if c in _TRUNK0 else ""
+        styles = (f"+{cc} {area} {sub}", f"{nat0}{area}/{sub}",
+                  f"+{cc} ({nat0}){area} {sub}" if nat0 else f"+{cc} {area}{sub}",
                   f"00{cc}{area}{sub}", f"{nat0}{area} {sub}", f"+{cc}{area}{sub}",
                   f"({nat0}){area}-{sub[:3]} {sub[3:]}" if nat0 else f"{area}-{sub}", f"{nat0}{area}-{sub}")
-    if not heavy:
-        return styles[0] if R.random() < 0.5 else R.choice(styles)
-    return R.choice(styles)
+    r = R.random()
+    if not heavy and r < 0.5:
+        return styles[0]
+    return styles[int(R.random() * len(styles))]
 
 
 def _postal(R: random.Random, c: str, spec) -> str:
@@ -1150,7 +1210,7 @@ def _postal(R: random.Random, c: str, spec) -> str:
     if spec[0] == "WIEN":
         return f"1{R.randint(1, 23):02d}0"
     lo, hi = spec
-    v = R.randint(lo, hi)
+    v = lo + int(R.random() * (hi - lo + 1))
     width = 4 if c in ("AT", "CH") else 5
     return f"{v:0{width}d}"
 
@@ -1158,6 +1218,32 @@ def _postal(R: random.Random, c: str, spec) -> str:
 # =========================================================================== shard worker
 _PLAN: _Plan | None = None
 _QUEUE = None
+_KEY0 = itemgetter(0)
+_TS_LABEL = np.frombuffer(b'","timestamp":"', dtype=np.uint8)
+_MID_W = 81  # 36 (uuid) + 15 + 23 (ts) + 6 (offset) + 1 (quote)
+_T_END = '"}}}\n'  # every buffered body ends with the line's newline
+_HT = '{"type":"track","messageId":"'
+_HP = '{"type":"page","messageId":"'
+_HI = '{"type":"identify","messageId":"'
+
+
+def _evp(name: str) -> str:
+    return ',"event":"' + name + '","properties":'
+
+
+_EV = {n: _evp(n) for n in CONTRACT_EVENTS | set(_UNKNOWN_PRODUCT) | set(_UNKNOWN_CART) | set(_UNKNOWN_OTHER)}
+
+
+class _DayBuf:
+    """A day's events as parallel lists: code = t_ms << 5 | style << 1 | unknown flag."""
+
+    __slots__ = ("codes", "heads", "bodies", "late")
+
+    def __init__(self):
+        self.codes: list[int] = []
+        self.heads: list[str] = []
+        self.bodies: list[str] = []
+        self.late: list[tuple[int, int]] = []  # (index, sort key) of late-delivered events
 
 
 def _shard_entry(shard: int) -> dict:
@@ -1178,11 +1264,11 @@ class _Shard:
         self.g = np.random.default_rng(ss)
         self.R = random.Random(int(ss.generate_state(2, np.uint64)[0]) ^ plan.seed)
         self.lo, self.hi = plan.bounds[shard], plan.bounds[shard + 1]
-        self.seq = 0
 
     # ----------------------------------------------------------------- persons & CRM
     def _setup(self):
         p, R, g = self.p, self.R, self.g
+        rnd = R.random
         lo, hi = self.lo, self.hi
         n = hi - lo
         gr = R.getrandbits
@@ -1192,62 +1278,74 @@ class _Shard:
         self.gt_persons = []
         self.cids = []  # per person: list of contact ids (primary first)
         self.traits = {}  # contact id -> traits json
-        self.mail_slots = []  # (pi, contact id, normalized email, hard bounce)
+        self.mail_slots = []  # (pi, contact id, person index, normalized email, hard bounce, ids fragment)
         self.email = []  # person's true email
         self.cur = []
         self.dev_first = []
         self.supp: dict[str, tuple] = {}
-        dev_aid, dev_ctx, dev_style, dev_known, dev_mobile, dev_anon = [], [], [], [], [], []
-        tzs = []
+        dev_aid, dev_ctxc, dev_style, dev_known, dev_mobile, dev_anon = [], [], [], [], [], []
         as_of_ms = p.as_of_ms
         win_start = p.day_starts[0]
+        country = p.country[lo:hi].tolist()
+        cityl = p.city[lo:hi].tolist()
+        genderl = p.gender[lo:hi].tolist()
+        birthl = p.birth_ord[lo:hi].tolist()
+        prefl = p.pref[lo:hi].tolist()
+        lifel = p.life[lo:hi].tolist()
+        in_crm = p.in_crm[lo:hi].tolist()
+        signupl = p.signup_ms[lo:hi].tolist()
+        ndevl = p.ndev[lo:hi].tolist()
+        extrasl = p.extras[lo:hi].tolist()
+        offl = p.contact_off[lo:hi].tolist()
+        optl = p.optin[lo:hi].tolist()
+        nums = p.contact_nums
+        free = {c: {d for d, _ in _FREEMAIL[c]} for c in COUNTRIES}
+        ua_enc = {k: [_ENC(u) for u in v] for k, v in _USER_AGENTS.items()}
         for pi in range(n):
             i = lo + pi
-            c = COUNTRIES[p.country[i]]
-            ci = int(p.city[i])
+            c = COUNTRIES[country[pi]]
+            ci = cityl[pi]
             city = CITY_NAME[ci]
-            gi = int(p.gender[i])
-            birth = date.fromordinal(int(p.birth_ord[i])).isoformat()
+            gi = genderl[pi]
+            birth = date.fromordinal(birthl[pi]).isoformat()
             first, last = p.first_names[i], p.last_names[i]
             email = p.emails[i]
             self.email.append(email)
             self.cur.append(_COUNTRY_CUR.get(c, 0))
-            tz = CITY_TZ[ci]
-            tzs.append(_TZ_NAMES.index(tz))
+            tzi = _TZ_NAMES.index(CITY_TZ[ci])
             pid = f"P{i + 1:07d}"
-            self.gt_persons.append((pid, _GENDER_TRUE[gi], birth, city, c, CATEGORIES[p.pref[i]], LIFECYCLES[p.life[i]]))
+            self.gt_persons.append((pid, _GENDER_TRUE[gi], birth, city, c, CATEGORIES[prefl[pi]], LIFECYCLES[lifel[pi]]))
             # devices
-            first_dev = len(dev_aid)
-            self.dev_first.append(first_dev)
-            registered_before = bool(p.in_crm[i]) and p.signup_ms[i] < win_start
-            for k in range(int(p.ndev[i])):
+            self.dev_first.append(len(dev_aid))
+            registered_before = in_crm[pi] and signupl[pi] < win_start
+            for k in range(ndevl[pi]):
                 aid = _uuid(gr)
-                kind = "mobile" if R.random() < 0.55 else ("desktop" if R.random() < 0.78 else "tablet")
-                ua = R.choice(_USER_AGENTS[kind])
-                ip = f"{R.choice(_IP_PREFIX)}{R.randint(1, 254)}"
+                r = rnd()
+                kind = "mobile" if r < 0.55 else ("desktop" if r < 0.90 else "tablet")
+                uas = ua_enc[kind]
+                ip = _IP_PREFIX[int(rnd() * 3)] + str(1 + int(rnd() * 254))
                 dev_aid.append(aid)
-                dev_ctx.append('"context":{"ip":"' + ip + '","userAgent":' + _ENC(ua) + ',"page":{"url":"')
-                r = R.random()
-                dev_style.append(0 if r < 0.7 else (1 if r < 0.8 else 2 + tzs[-1]))
-                dev_known.append(registered_before and R.random() < (0.6 if k == 0 else 0.3))
+                dev_ctxc.append(',"context":{"ip":"' + ip + '","userAgent":' + uas[int(rnd() * len(uas))]
+                                + ',"page":{"url":"')
+                r = rnd()
+                dev_style.append(0 if r < 0.7 else (1 if r < 0.8 else 2 + tzi))
+                dev_known.append(registered_before and rnd() < (0.6 if k == 0 else 0.3))
                 dev_mobile.append(kind == "mobile")
                 dev_anon.append(',"userId":null,"anonymousId":"' + aid + '"')
                 self.gt_devices.append((aid, pid))
             # contacts
             cids = []
-            if p.in_crm[i]:
-                nrows = 1 + int(p.extras[i])
-                area = CITY_AREA[ci]
+            if in_crm[pi]:
+                number = _phone_number(R, c, CITY_AREA[ci])
                 postal = _postal(R, c, CITY_POSTAL[ci])
-                created0 = int(p.signup_ms[i])
-                for r_i in range(nrows):
-                    num = int(p.contact_nums[p.contact_off[i] + r_i])
-                    cid = f"C{1_000_000 + num:07d}"
+                alt = p.alt_emails[i]
+                for r_i in range(1 + extrasl[pi]):
+                    cid = f"C{1_000_000 + int(nums[offl[pi] + r_i]):07d}"
                     cids.append(cid)
-                    heavy = r_i > 0
-                    row, opt = self._crm_row(R, cid, c, city, postal, area, gi, birth, first, last, email,
-                                             p.alt_emails[i], created0, heavy, bool(p.optin[i]), as_of_ms,
-                                             win_start, int(p.life[i]))
+                    if r_i and rnd() < 0.15:  # a new phone since the first sign-up
+                        number = _phone_number(R, c, CITY_AREA[ci])
+                    row, opt = self._crm_row(R, cid, c, city, postal, number, gi, birth, first, last, email, alt,
+                                             signupl[pi], r_i > 0, optl[pi], as_of_ms)
                     self.contact_rows.append(row)
                     self.gt_contacts.append((cid, pid))
                     tr = {}
@@ -1258,16 +1356,15 @@ class _Shard:
                             tr[key] = v
                     self.traits[cid] = _ENC(tr)
                     e = row[1].strip().lower()
-                    if opt and e and "@" in e and " " not in e and e.count("@") == 1 and "." in e.split("@")[1] \
-                            and not e.endswith(".") and all(s[3] != e for s in self.mail_slots[-3:]):
-                        dom = e.split("@")[1]
-                        bounce = dom not in {d for d, _ in _FREEMAIL[c]} and e != email.lower() \
-                            and e != p.alt_emails[i].lower()
-                        self.mail_slots.append((pi, cid, i, e, bounce))
+                    if opt and e.count("@") == 1 and " " not in e and not e.endswith(".") \
+                            and "." in e.partition("@")[2] and all(s[3] != e for s in self.mail_slots[-3:]):
+                        bounce = e.partition("@")[2] not in free[c] and e != email.lower() and e != alt.lower()
+                        self.mail_slots.append((pi, cid, i, e, bounce, ',"userId":"' + cid + '"'))
             self.cids.append(cids)
-        self.dev_aid, self.dev_ctx, self.dev_style = dev_aid, dev_ctx, dev_style
+        self.dev_aid, self.dev_ctxc, self.dev_style = dev_aid, dev_ctxc, dev_style
         self.dev_known, self.dev_mobile, self.dev_anon = dev_known, dev_mobile, dev_anon
         self.n = n
+        self.ndev = ndevl
         # per-person category picks (16 draws from the affinity vector)
         aff = p.affinity[lo:hi]
         cum = np.cumsum(aff, axis=1)
@@ -1279,53 +1376,58 @@ class _Shard:
         self.intent = (np.array([0.24, 0.20, 0.18, 0.1, 0.26])[life] * np.where(p.in_crm[lo:hi], 1.0, 0.55)
                        * np.exp(g.normal(0, 0.3, n))).tolist()
         self.depth = (np.where(p.ageband[lo:hi] == 0, 2.6, 2.0) * np.exp(g.normal(0, 0.25, n))).tolist()
-        self.signup = p.signup_ms[lo:hi].tolist()
-        self.life = life.tolist()
+        self.signup = signupl
+        self.life = lifel
+        self.pref = prefl
+        self.churn = p.churn_ms[lo:hi].tolist()
         # historical suppression
-        for (pi, cid, i, e, bounce) in self.mail_slots:
+        for (pi, cid, i, e, bounce, _) in self.mail_slots:
             if e in self.supp:
                 continue
-            r = R.random()
+            r = rnd()
+            s0 = signupl[pi]
             if bounce and r < 0.5:
-                self.supp[e] = ("bounced", int(p.signup_ms[i]) + int(R.uniform(1, 60) * _DAY_MS))
+                self.supp[e] = ("bounced", min(s0 + int(R.uniform(1, 60) * _DAY_MS), win_start - 1000))
             elif r < HISTORICAL_SUPPRESSION_RATE:
-                reason = _wchoice(R, (("unsubscribed", 60), ("bounced", 12), ("complained", 10), ("erasure", 8)))
-                at = int(R.uniform(max(int(p.signup_ms[i]), win_start - 3 * 365 * _DAY_MS), win_start))
+                reason = _wchoice(R, _SUPP_REASONS)
+                at = int(R.uniform(min(max(s0, win_start - 3 * 365 * _DAY_MS), win_start - _DAY_MS), win_start))
                 self.supp[e] = (reason, at)
-        # erasure requests from contacts that never opted in
+        # erasure requests, also from contacts that never opted in
         for row in self.contact_rows:
             e = row[1].strip().lower()
-            if e and "@" in e and e not in self.supp and R.random() < 0.002:
+            if e and "@" in e and e not in self.supp and rnd() < 0.002:
                 self.supp[e] = ("erasure", int(win_start - R.uniform(0, 400) * _DAY_MS))
 
-    def _crm_row(self, R, cid, c, city, postal, area, gi, birth, first, last, email, alt, created0, heavy,
-                 optin, as_of_ms, win_start, life):
+    @staticmethod
+    def _crm_row(R, cid, c, city, postal, number, gi, birth, first, last, email, alt, created0, heavy, optin,
+                 as_of_ms):
+        rnd = R.random
         fn = _name_variant(first, R, heavy)
         ln = _name_variant(last, R, heavy)
-        k = R.random()
+        k = rnd()
         if not heavy:
             em = email if k < 0.92 else (_email_case_ws(email, R) if k < 0.965 else
                                          ("" if k < 0.985 else _malformed_email(email, R)))
         else:
             em = (email if k < 0.15 else _email_case_ws(email, R) if k < 0.45 else _typo_email(email, R)
                   if k < 0.60 else alt if k < 0.85 else "" if k < 0.95 else _malformed_email(email, R))
-        ph = _phone(R, c, area, heavy) if R.random() < (0.8 if not heavy else 0.6) else ""
+        ph = _phone(R, c, number, heavy) if rnd() < (0.8 if not heavy else 0.6) else ""
         loc = "DE" if c in ("DE", "AT", "CH") else ("FR" if c == "FR" else "XX")
-        gs = _wchoice(R, _GENDER_SPELL[(loc, gi)]) if R.random() < (0.85 if not heavy else 0.6) else ""
-        r = R.random()
+        gs = _wchoice(R, _GENDER_SPELL[(loc, gi)]) if rnd() < (0.85 if not heavy else 0.6) else ""
+        r = rnd()
         bd = birth if r < (0.75 if not heavy else 0.5) else ("1900-01-01" if r > 0.997 else "")
-        r = R.random()
+        r = rnd()
         if r < 0.90:
             ct = city
         elif r < 0.95:
             variants = _CITY_VARIANTS.get(city)
-            ct = R.choice(variants) if variants and R.random() < 0.6 else _case_ws(city, R)
+            ct = R.choice(variants) if variants and rnd() < 0.6 else _case_ws(city, R)
         else:
             ct = ""
-        if heavy and R.random() < 0.2:
-            ct = _accent_variant(ct, R) if ct else ct
-        pc = postal if R.random() < 0.9 else ""
-        r = R.random()
+        if heavy and ct and rnd() < 0.2:
+            ct = _accent_variant(ct, R)
+        pc = postal if rnd() < 0.9 else ""
+        r = rnd()
         co = c if r < 0.75 else (R.choice(_COUNTRY_NAMES[c]) if r < 0.95 else (c.lower() if r < 0.98 else ""))
         if heavy:
             created = created0 + int(R.uniform(-400, 400) * _DAY_MS)
@@ -1335,22 +1437,31 @@ class _Shard:
             created = created0
             src = _wchoice(R, _SOURCES_PRIMARY)
         created -= created % 1000
-        updated = created + int(R.random() ** 3 * max(0, as_of_ms - created))
+        updated = created + int(rnd() ** 3 * max(0, as_of_ms - created))
         updated = min(updated - updated % 1000, as_of_ms)
-        opt = optin if not heavy else (R.random() < 0.5)
-        r = R.random()
+        opt = optin if not heavy else (rnd() < 0.5)
+        r = rnd()
         if r < 0.08:
             ov = ""
             opt = False
         else:
-            ov = R.choice(("true", "true", "1", "yes")) if opt else R.choice(("false", "false", "0", "no"))
+            ov = ("true", "true", "1", "yes")[int(rnd() * 4)] if opt else ("false", "false", "0", "no")[int(rnd() * 4)]
         return (cid, em, fn, ln, ph, gs, bd, ct, pc, co, _iso_ms(created), _iso_ms(updated), ov, src), opt
 
     # ----------------------------------------------------------------- the run
     def run(self) -> dict:
+        gc_was = gc.isenabled()
+        gc.disable()  # millions of short-lived tuples/strings and no cycles: the collector only costs time
+        try:
+            return self._run()
+        finally:
+            if gc_was:
+                gc.enable()
+
+    def _run(self) -> dict:
         t0 = time.perf_counter()
-        p = self.p
         self._setup()
+        self._write_crm_parts()
         st = dict(event_lines=0, valid_events=0, redelivered=0, late=0, near_future=0, unknown_event=0,
                   files=0, orders=0, order_items=0, unattributed_orders=0,
                   quarantine={r: 0 for r in QUARANTINE_REASONS})
@@ -1393,29 +1504,23 @@ class _Shard:
     def _historical_orders(self):
         p, R = self.p, self.R
         win_start = p.day_starts[0]
-        lam = (2.6, 1.1, 2.4, 1.6, 0.0)
+        lam = np.array([2.6, 1.1, 2.4, 1.6, 0.0])
+        ks = self.g.poisson(lam[np.array(self.life, dtype=np.int64)] * p.in_crm[self.lo:self.hi]).tolist()
+        lastact = p.lastact_ms[self.lo:self.hi].tolist()
         for pi in range(self.n):
-            i = self.lo + pi
-            if not p.in_crm[i]:
-                continue
-            li = self.life[pi]
-            k = int(self.g.poisson(lam[li] * 1.0))
+            k = ks[pi]
             if not k:
                 continue
-            if li == 2:
-                hi_t = int(p.churn_ms[i])
-            elif li == 3:
-                hi_t = int(p.lastact_ms[i])
-            else:
-                hi_t = win_start - 1000
-            lo_t = max(int(self.signup[pi]), hi_t - 2 * 365 * _DAY_MS)
+            li = self.life[pi]
+            hi_t = self.churn[pi] if li == 2 else (lastact[pi] if li == 3 else win_start - 1000)
+            lo_t = max(self.signup[pi], hi_t - 2 * 365 * _DAY_MS)
             if hi_t <= lo_t:
                 continue
             for _ in range(k):
                 t = int(R.uniform(lo_t, hi_t))
                 if li == 3 and R.random() < 0.5:
                     t = hi_t - int(R.random() * 3 * _DAY_MS)  # the last activity is an order
-                self._offline_or_online_order(pi, i, t, pos=R.random() < 0.25)
+                self._offline_or_online_order(pi, self.lo + pi, t, pos=R.random() < 0.25)
 
     def _offline_or_online_order(self, pi, i, t, pos):
         R = self.R
@@ -1445,22 +1550,16 @@ class _Shard:
     def _days(self, st):
         p, R, g = self.p, self.R, self.g
         rnd = R.random
-        gr = R.getrandbits
         D = len(p.day_starts)
         as_of_ms = p.as_of_ms
         lo, hi, n = self.lo, self.hi, self.n
-        tzt = [p.tz_table[z] for z in _TZ_NAMES]
-        tz_off = [_fmt_offset(o) for o in range(-720, 841)]
-        date_str = _date_str
-        hhmm = _HHMM
-        q = st["quarantine"]
         ring: list[str] = []
-        pending: dict[int, list] = {}
+        self.pending = {}
         pend_sess: dict[int, list] = {}
-        signup_day = {}
+        signup_day: dict[int, list] = {}
         win0 = p.day_starts[0]
         for pi in range(n):
-            if p.life[lo + pi] == 4 and p.in_crm[lo + pi]:
+            if self.life[pi] == 4 and self.cids[pi]:
                 di = (self.signup[pi] - win0) // _DAY_MS
                 if 0 <= di < D:
                     signup_day.setdefault(int(di), []).append(pi)
@@ -1471,36 +1570,19 @@ class _Shard:
         rate = p.rate[lo:hi]
         in_crm = p.in_crm[lo:hi]
         is_new = (life_arr == 4) & in_crm
+        any_new = bool(is_new.any())
         tz_of_person = [_TZ_STD[CITY_TZ[c]] for c in p.city[lo:hi].tolist()]
-        cum_def = np.cumsum(_DEFECT_RATES).tolist()
-        defect_total = cum_def[-1]
-        nf_cut = defect_total + NEAR_FUTURE_RATE
-        pos_ok = np.array([c == 0 or c == 1 or c == 2 for c in life_arr.tolist()]) & in_crm
+        pos_ok = (life_arr <= 2) & in_crm
         pos_rate = np.where(pos_ok, POS_ORDER_RATE * np.where(life_arr == 0, 1.5, 0.8), 0.0)
-
-        def fmt(t, style):
-            if style >= 2:
-                times, offs = tzt[style - 2]
-                off = offs[bisect_right(times, t) - 1]
-                lt = t + off * 60_000
-                dn, r = divmod(lt, _DAY_MS)
-                s, ms = divmod(r, 1000)
-                return f"{date_str(dn)}T{hhmm[s // 60]}:{s % 60:02d}.{ms:03d}{tz_off[off + 720]}"
-            dn, r = divmod(t, _DAY_MS)
-            s, ms = divmod(r, 1000)
-            if style == 0:
-                return f"{date_str(dn)}T{hhmm[s // 60]}:{s % 60:02d}.{ms:03d}Z"
-            return f"{date_str(dn)}T{hhmm[s // 60]}:{s % 60:02d}Z"
-
+        self.D = D
         for di in range(D):
             day_start = p.day_starts[di]
             day_end = day_start + _DAY_MS
             limit = min(day_end, as_of_ms)
-            buf = pending.pop(di, [])
+            buf = self.pending.pop(di, None) or _DayBuf()
             self.buf = buf
-            self.di, self.D = di, D
+            self.di = di
             self.day_start, self.day_end = day_start, day_end
-            self.pending = pending
             # ---- email campaigns
             for camp in p.campaigns.get(di, ()):
                 self._campaign(camp, pend_sess)
@@ -1508,92 +1590,188 @@ class _Shard:
             wd = date.fromordinal(_EPOCH_ORD + day_start // _DAY_MS).weekday()
             lam = rate * (1.2 if wd >= 5 else 1.0)
             lam = np.where((life_arr == 2) & (churn <= day_start), 0.0, lam)
-            if is_new.any():
+            if any_new:
                 pre = is_new & (signup > day_start)
                 lam = np.where(pre & (signup - day_start <= 10 * _DAY_MS), 0.10, np.where(pre, 0.0, lam))
             counts = g.poisson(lam)
             who = np.nonzero(counts)[0]
+            session = self._session
             for pi, c in zip(who.tolist(), counts[who].tolist()):
                 for _ in range(c):
                     hloc = min(23, bisect_right(hour_cum, rnd()))
-                    off = tz_of_person[pi]
-                    sec = (hloc * 3600 + int(rnd() * 3600) - off * 60) % 86400
+                    sec = (hloc * 3600 + int(rnd() * 3600) - tz_of_person[pi] * 60) % 86400
                     t_start = day_start + sec * 1000 + int(rnd() * 1000)
-                    late_recv = None
                     if rnd() < LATE_SESSION_RATE:
                         k = 1 + min(4, int(-math.log(1 - rnd()) * 1.5))
-                        t_start -= k * _DAY_MS
-                        late_recv = day_start + int(rnd() * (limit - day_start))
-                    elif t_start >= limit:
-                        continue
-                    self._session(pi, t_start, late_recv=late_recv)
+                        session(pi, t_start - k * _DAY_MS, late_recv=day_start + int(rnd() * (limit - day_start)))
+                    elif t_start < limit:
+                        session(pi, t_start)
             for pi in signup_day.get(di, ()):
-                self._session(pi, self.signup[pi], signup=True)
+                session(pi, self.signup[pi], signup=True)
             for (t_s, pi, camp) in pend_sess.pop(di, ()):
-                self._session(pi, t_s, camp=camp)
+                session(pi, t_s, camp=camp)
             # ---- store orders
             for pi in np.nonzero(g.random(n) < pos_rate)[0].tolist():
                 t = day_start + int((rnd() * 10 + 8) * _HOUR_MS) - tz_of_person[pi] * 60_000
-                if t >= limit or t < self.signup[pi] or (self.life[pi] == 2 and t >= churn[pi]):
+                if t >= limit or t < self.signup[pi] or (self.life[pi] == 2 and t >= self.churn[pi]):
                     continue
                 self._offline_or_online_order(pi, lo + pi, t, pos=True)
-            # ---- write the day's file
-            buf.sort()
-            out = []
-            app = out.append
-            nvalid = late = nf = unk = red = 0
-            for (t_key, seq, t, style, head, body, flags) in buf:
-                u = rnd()
-                mid = _uuid(gr)
-                if u < defect_total:
-                    line = head + mid + '","timestamp":"' + fmt(t, style) + '"' + body
-                    k = 0
-                    while u >= cum_def[k]:
-                        k += 1
-                    app(self._corrupt(line, k, day_end))
-                    q[QUARANTINE_REASONS[k]] += 1
-                    continue
-                if u < nf_cut and t >= day_start:
-                    t = day_end + 1000 + int(rnd() * 20 * _HOUR_MS - 1000)
-                    style = 0
-                line = head + mid + '","timestamp":"' + fmt(t, style) + '"' + body
-                app(line)
-                nvalid += 1
-                if t < day_start:
-                    late += 1
-                elif t >= day_end:
-                    nf += 1
-                if flags:
-                    unk += 1
-                if len(ring) < _RING:
-                    ring.append(line)
-                else:
-                    ring[int(rnd() * _RING)] = line
-                if rnd() < REDELIVERED_RATE:
-                    app(ring[int(rnd() * len(ring))])
-                    red += 1
             self.buf = None
-            buf.clear()
-            st["valid_events"] += nvalid
-            st["late"] += late
-            st["near_future"] += nf
-            st["unknown_event"] += unk
-            st["redelivered"] += red
-            st["event_lines"] += len(out)
-            if out:
-                self._write_events(di, out)
-                st["files"] += 1
-            self.report(("day", self.shard, di, len(out)))
-            del out
+            nlines = self._write_day(di, buf, st, ring)
+            self.report(("day", self.shard, di, nlines))
 
-    def _write_events(self, di, lines):
+    def _middles(self, t: np.ndarray, sty: np.ndarray) -> list[str]:
+        """messageId + timestamp part of each line, vectorised: '<uuid>","timestamp":"<iso>"'."""
+        n = len(t)
+        H = np.frombuffer(self.g.bytes(16 * n).hex().encode("ascii"), dtype=np.uint8).reshape(n, 32)
+        M = np.empty((n, _MID_W), dtype=np.uint8)
+        M[:, 0:8] = H[:, 0:8]
+        M[:, 9:13] = H[:, 8:12]
+        M[:, 14:18] = H[:, 12:16]
+        M[:, 19:23] = H[:, 16:20]
+        M[:, 24:36] = H[:, 20:32]
+        M[:, [8, 13, 18, 23]] = 45  # '-'
+        M[:, 36:51] = _TS_LABEL
+        lens = np.full(n, 76, dtype=np.int64)
+        loc = t.copy()
+        z = sty >= 2
+        offm = None
+        if z.any():
+            offm = np.zeros(n, dtype=np.int64)
+            for zi in np.unique(sty[z]).tolist():
+                mask = sty == zi
+                times, offs = self.p.tz_table[_TZ_NAMES[zi - 2]]
+                offm[mask] = np.asarray(offs)[np.searchsorted(np.asarray(times), t[mask], side="right") - 1]
+            loc[z] += offm[z] * 60_000
+        dn = loc // _DAY_MS
+        r = loc - dn * _DAY_MS
+        base = int(dn.min())
+        table = "".join(_date_str(d) for d in range(base, int(dn.max()) + 1)).encode("ascii")
+        M[:, 51:61] = np.frombuffer(table, dtype=np.uint8).reshape(-1, 10)[dn - base]
+        M[:, 61] = 84  # 'T'
+        h = r // _HOUR_MS
+        mi = (r // 60_000) % 60
+        sec = (r // 1000) % 60
+        ms = r % 1000
+        M[:, 62] = 48 + h // 10
+        M[:, 63] = 48 + h % 10
+        M[:, 64] = 58
+        M[:, 65] = 48 + mi // 10
+        M[:, 66] = 48 + mi % 10
+        M[:, 67] = 58
+        M[:, 68] = 48 + sec // 10
+        M[:, 69] = 48 + sec % 10
+        M[:, 70] = 46
+        M[:, 71] = 48 + ms // 100
+        M[:, 72] = 48 + (ms // 10) % 10
+        M[:, 73] = 48 + ms % 10
+        s0 = sty == 0
+        M[s0, 74] = 90  # 'Z'
+        M[s0, 75] = 34  # '"'
+        s1 = sty == 1
+        M[s1, 70] = 90
+        M[s1, 71] = 34
+        lens[s1] = 72
+        if offm is not None:
+            o = offm[z]
+            a = np.abs(o)
+            hh, mm = a // 60, a % 60
+            M[z, 74] = np.where(o >= 0, 43, 45)
+            M[z, 75] = 48 + hh // 10
+            M[z, 76] = 48 + hh % 10
+            M[z, 77] = 58
+            M[z, 78] = 48 + mm // 10
+            M[z, 79] = 48 + mm % 10
+            M[z, 80] = 34
+            lens[z] = 81
+        flat = M[np.arange(_MID_W)[None, :] < lens[:, None]].tobytes().decode("ascii")
+        ends = np.cumsum(lens).tolist()
+        starts = [0] + ends[:-1]
+        return [flat[a:b] for a, b in zip(starts, ends)]
+
+    def _write_day(self, di, buf, st, ring) -> int:
+        """Sort the day's events, inject the line-level mess, write the file; returns lines written."""
+        n = len(buf.codes)
+        if not n:
+            return 0
+        g = self.g
+        day_start = self.p.day_starts[di]
+        day_end = day_start + _DAY_MS
+        codes = np.array(buf.codes, dtype=np.int64)
+        keys = codes
+        if buf.late:
+            keys = codes.copy()
+            idx, lk = zip(*buf.late)
+            keys[list(idx)] = lk
+        order = np.argsort(keys, kind="stable")
+        codes = codes[order]
+        t = codes >> 5
+        sty = (codes >> 1) & 15
+        flags = (codes & 1).astype(bool)
+        heads, bodies = buf.heads, buf.bodies
+        buf.codes = buf.heads = buf.bodies = buf.late = None
+        if n > 1:
+            gather = itemgetter(*order.tolist())
+            heads, bodies = gather(heads), gather(bodies)
+        u = g.random(n)
+        defect = np.searchsorted(_CUM_DEFECT, u, side="right")  # len(_CUM_DEFECT) = no defect
+        is_def = defect < len(QUARANTINE_REASONS)
+        near = ~is_def & (u < _NEAR_CUT) & (t >= day_start)
+        k = int(near.sum())
+        if k:
+            t[near] = day_end + (g.random(k) * 20 * _HOUR_MS).astype(np.int64)
+            sty[near] = 0
+        mids = self._middles(t, sty)
+        heads, bodies = list(heads) if n > 1 else heads, list(bodies) if n > 1 else bodies  # line k = heads[k] + mids[k] + bodies[k] (ends with "\n")
+
+        def line(k):
+            return heads[k] + mids[k] + bodies[k][:-1]
+
+        q = st["quarantine"]
+        for k in np.nonzero(is_def)[0].tolist():
+            heads[k] = self._corrupt(line(k), int(defect[k]), day_end) + "\n"
+            mids[k] = bodies[k] = ""
+            q[QUARANTINE_REASONS[int(defect[k])]] += 1
+        valid = ~is_def
+        vidx = np.nonzero(valid)[0]
+        nvalid = len(vidx)
+        st["valid_events"] += nvalid
+        st["late"] += int((valid & (t < day_start)).sum())
+        st["near_future"] += int((valid & (t >= day_end)).sum())
+        st["unknown_event"] += int((valid & flags).sum())
+        # redeliveries: a copy of an earlier valid line (previous days' ring or earlier in this file)
+        red = np.nonzero(g.random(nvalid) < REDELIVERED_RATE)[0]
+        if len(red):
+            nr = len(ring)
+            vl = vidx.tolist()
+            extra = []
+            for pos, su in zip(red.tolist(), g.random(len(red)).tolist()):
+                s = int(su * (nr + pos + 1))
+                extra.append((vl[pos], ring[s] if s < nr else line(vl[s - nr])))
+            for k, copy in extra:
+                bodies[k] += copy + "\n"  # written right after line k
+            st["redelivered"] += len(red)
+        # keep a sample of this day's valid lines for redeliveries in later files
+        if nvalid:
+            take = min(nvalid, _RING - min(len(ring), _RING // 4))
+            keep = min(len(ring), _RING - take)
+            old = [ring[s] for s in np.sort(g.choice(len(ring), size=keep, replace=False)).tolist()] if keep else []
+            new = [(heads[s] + mids[s] + bodies[s]).split("\n", 1)[0]
+                   for s in vidx[np.sort(g.choice(nvalid, size=take, replace=False))].tolist()]
+            ring[:] = old + new
+        nlines = n + len(red)
+        st["event_lines"] += nlines
+        self._write_events(di, "".join(chain.from_iterable(zip(heads, mids, bodies))))
+        st["files"] += 1
+        return nlines
+
+    def _write_events(self, di, text: str):
         p = self.p
         d = p.out / "events" / p.day_names[di]
         d.mkdir(parents=True, exist_ok=True)
-        data = ("\n".join(lines) + "\n").encode("utf-8")
-        gz = p.gzip_every > 0 and (di + 1) % p.gzip_every == 0
+        data = text.encode("utf-8")
         name = f"events-{self.shard:03d}.jsonl"
-        if gz:
+        if p.gzip_every > 0 and (di + 1) % p.gzip_every == 0:
             with open(d / (name + ".gz"), "wb") as fh:
                 with gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=0, compresslevel=6) as z:
                     z.write(data)
@@ -1635,8 +1813,7 @@ class _Shard:
                     else:
                         d[key] = None
         else:  # future_timestamp
-            t = day_end + 3 * _DAY_MS + int(R.random() * 727 * _DAY_MS)
-            d["timestamp"] = _iso_ms(t)
+            d["timestamp"] = _iso_ms(day_end + 3 * _DAY_MS + int(R.random() * 727 * _DAY_MS))
         return _ENC(d)
 
     # ----------------------------------------------------------------- emails
@@ -1647,51 +1824,59 @@ class _Shard:
         send = camp["send_ms"]
         if send >= p.as_of_ms:
             return
-        cid_ = camp["campaign_id"]
         cat = camp["category"]
         share = camp["share"]
-        base = '"properties":{"campaign_id":' + _ENC(cid_) + ',"email_id":"'
-        open_p = (0.42, 0.22, 0.10, 0.04, 0.48)
-        emit = self._emit_server
-        for (pi, cid, i, e, bounce) in self.mail_slots:
-            if e in self.supp or rnd() >= share:
+        ab = camp["ab"]
+        base = ',"properties":{"campaign_id":' + _ENC(camp["campaign_id"]) + ',"email_id":"em_'
+        click_tail = ',"url":' + _ENC(camp["url"]) + "}}\n"
+        open_p = (0.42, 0.22, 0.10, 0.0, 0.48)  # inactive persons never open; churned ones stop (below)
+        churn = self.churn
+        route = self._route
+        supp = self.supp
+        signup, life, pref = self.signup, self.life, self.pref
+        E_DEL = ',"event":"Email Delivered"'
+        E_BNC = ',"event":"Email Bounced"'
+        E_OPN = ',"event":"Email Opened"'
+        E_SPM = ',"event":"Email Marked as Spam"'
+        E_UNS = ',"event":"Unsubscribed"'
+        E_CLK = ',"event":"Email Link Clicked"'
+        for (pi, cid, i, e, bounce, ids) in self.mail_slots:
+            if rnd() >= share or e in supp or signup[pi] > send:
                 continue
-            if self.signup[pi] > send:  # not yet a subscriber
-                continue
-            eid = "em_" + "%016x" % gr(64)
-            var = ""
-            if camp["ab"]:
-                var = ',"variant":"' + ("A" if rnd() < 0.5 else "B") + '"'
-            props = base + eid + '"' + var
-            ids = ',"userId":"' + cid + '"'
-            t = send + int(rnd() * 40 * 60_000)
+            props = base + "%016x" % gr(64) + '"'
+            var_b = False
+            if ab:
+                var_b = rnd() < 0.5
+                props += ',"variant":"B"' if var_b else ',"variant":"A"'
+            t = send + int(rnd() * 2_400_000)
             if bounce or rnd() < 0.003:
-                emit(t, ids, "Email Bounced", props + "}")
+                route(t, _HT, ids + E_BNC + props + "}}\n", 0, 0)
                 if bounce:
-                    self.supp[e] = ("bounced", t)
+                    supp[e] = ("bounced", t)
                 continue
-            emit(t, ids, "Email Delivered", props + "}")
-            li = self.life[pi]
-            po = open_p[li] * (1.6 if cat == p.pref[i] else 1.0) * (1.15 if var.endswith('B"') else 1.0)
-            if rnd() < 0.0005:
+            route(t, _HT, ids + E_DEL + props + "}}\n", 0, 0)
+            li = life[pi]
+            if rnd() < 0.0002:
                 t2 = t + int(rnd() * 6 * _HOUR_MS)
-                emit(t2, ids, "Email Marked as Spam", props + "}")
-                self.supp[e] = ("complained", t2)
+                if route(t2, _HT, ids + E_SPM + props + "}}\n", 0, 0):
+                    supp[e] = ("complained", t2)
                 continue
-            if rnd() >= po:
+            match = cat == pref[pi]
+            if li == 2 and churn[pi] <= send:
+                continue
+            if rnd() >= open_p[li] * (1.6 if match else 1.0) * (1.15 if var_b else 1.0):
                 continue
             t_open = t + int(60_000 + (-math.log(1 - rnd())) * 5 * _HOUR_MS)
-            if not emit(t_open, ids, "Email Opened", props + "}"):
+            if not route(t_open, _HT, ids + E_OPN + props + "}}\n", 0, 0):
                 continue
-            if rnd() < (0.006 if li in (0, 4) else 0.02):
+            if rnd() < (0.001 if li in (0, 4) else 0.004):
                 t_u = t_open + int(rnd() * 120_000)
-                if emit(t_u, ids, "Unsubscribed", props + "}"):
-                    self.supp[e] = ("unsubscribed", t_u)
+                if route(t_u, _HT, ids + E_UNS + props + "}}\n", 0, 0):
+                    supp[e] = ("unsubscribed", t_u)
                 continue
-            if rnd() < 0.14 * (2.0 if cat == p.pref[i] else 1.0):
+            if rnd() < 0.14 * (2.0 if match else 1.0):
                 t_c = t_open + 5_000 + int(rnd() * 240_000)
-                url = camp["url"]
-                if emit(t_c, ids, "Email Link Clicked", props + ',"url":' + _ENC(url) + "}") and rnd() < 0.85:
+                if route(t_c, _HT, ids + E_CLK + props + click_tail, 0, 0) and rnd() < 0.85:
                     ts = t_c + 2_000 + int(rnd() * 20_000)
                     di2 = (ts - p.day_starts[0]) // _DAY_MS
                     if di2 == self.di:
@@ -1699,32 +1884,29 @@ class _Shard:
                     elif di2 < self.D:
                         pend_sess.setdefault(int(di2), []).append((ts, pi, camp))
 
-    def _emit_server(self, t, ids, name, props) -> bool:
-        """A server-side (ESP) track event: userId only, no context."""
-        return self._route(t, '{"type":"track","messageId":"',
-                           ids + ',"event":"' + name + '",' + props + "}", 0, 0)
-
-    def _route(self, t, head, body, style, flags, late_recv=None) -> bool:
+    def _route(self, t, head, body, style, flags) -> bool:
+        """Put an event in today's buffer, or a later day's when it happens after today."""
         if t >= self.p.as_of_ms:
             return False
-        self.seq += 1
-        if late_recv is not None:
-            self.buf.append((late_recv, self.seq, t, style, head, body, flags))
-        elif t < self.day_end:
-            self.buf.append((t, self.seq, t, style, head, body, flags))
+        if t < self.day_end:
+            b = self.buf
         else:
             di = (t - self.p.day_starts[0]) // _DAY_MS
             if di >= self.D:
                 return False
-            self.pending.setdefault(di, []).append((t, self.seq, t, style, head, body, flags))
+            b = self.pending.get(di)
+            if b is None:
+                b = self.pending[di] = _DayBuf()
+        b.codes.append(t << 5 | style << 1 | flags)
+        b.heads.append(head)
+        b.bodies.append(body)
         return True
 
     # ----------------------------------------------------------------- web sessions
     def _session(self, pi, t, camp=None, signup=False, late_recv=None):
         p, R = self.p, self.R
         rnd = R.random
-        i = self.lo + pi
-        nd = int(p.ndev[i])
+        nd = self.ndev[pi]
         d0 = self.dev_first[pi]
         if camp is not None:  # email clicks mostly on the phone
             mob = [d for d in range(d0, d0 + nd) if self.dev_mobile[d]]
@@ -1732,77 +1914,89 @@ class _Shard:
         else:
             dev = d0 if (nd == 1 or rnd() < 0.6) else d0 + 1 + int(rnd() * (nd - 1))
         style = self.dev_style[dev]
-        ctxp = self.dev_ctx[dev]
-        aid = self.dev_aid[dev]
+        ctxc = self.dev_ctxc[dev]
         anon_ids = self.dev_anon[dev]
         cids = self.cids[pi]
         registered = bool(cids) and self.signup[pi] <= t
-        cid = (cids[0] if len(cids) == 1 or rnd() < 0.85 else R.choice(cids[1:])) if cids else None
-        both_ids = ',"userId":"' + cid + '","anonymousId":"' + aid + '"' if cid else anon_ids
+        if cids:
+            cid = cids[0] if len(cids) == 1 or rnd() < 0.85 else cids[1 + int(rnd() * (len(cids) - 1))]
+            both_ids = ',"userId":"' + cid + '","anonymousId":"' + self.dev_aid[dev] + '"'
+        else:
+            cid, both_ids = None, anon_ids
         logged = registered and self.dev_known[dev] and rnd() < 0.75
         ids = both_ids if logged else anon_ids
         cur = self.cur[pi]
+        as_of = p.as_of_ms
+        day_end = self.day_end
+        fast_end = min(day_end, as_of)
+        buf = self.buf
+        c_app, h_app, b_app = buf.codes.append, buf.heads.append, buf.bodies.append
+        sf = style << 1
         route = self._route
-        seq_late = [late_recv]
-
-        def emit(tt, head, body, flags=0):
-            lr = seq_late[0]
-            if lr is not None:
-                seq_late[0] = lr + 1
-            return route(tt, head, body, style, flags, lr)
-
-        HT = '{"type":"track","messageId":"'
-        HP = '{"type":"page","messageId":"'
-        HI = '{"type":"identify","messageId":"'
+        lr = late_recv
+        EV = _EV
+        EV_PV = _EV["Product Viewed"]
+        EV_SI = _EV["Signed In"]
+        HT, HP, HI, TE = _HT, _HP, _HI, _T_END
+        cat_json = p.cat_json
+        prod_url = p.prod_url
         home = _SHOP + "/"
 
-        def track(tt, name, props, url, flags=0):
-            return emit(tt, HT, ids + ',"event":"' + name + '","properties":' + props + "," + ctxp + url + '"}}}',
-                        flags)
-
-        def page(tt, name, path, url, title, tail='"}}}'):
-            return emit(tt, HP, ids + ',"name":"' + name + '","properties":{"path":' + _ENC(path) + ',"url":'
-                        + _ENC(url) + ',"title":' + _ENC(title) + "}," + ctxp + url + tail)
+        def E(tt, head, body, flags=0):
+            nonlocal lr
+            if tt >= as_of:
+                return False
+            if lr is not None:
+                buf.late.append((len(buf.codes), lr << 5))
+                lr += 1
+            elif tt >= day_end:
+                return route(tt, head, body, style, flags)
+            c_app(tt << 5 | sf | flags)
+            h_app(head)
+            b_app(body)
+            return True
 
         def unknown(tt, url, j=-1, cart=None):
             if j >= 0 and rnd() < 0.7:
-                name = R.choice(_UNKNOWN_PRODUCT)
-                props = '{"product_id":"' + p.prod_ids[j] + '","category":' + _ENC(CATEGORIES[p.prod_cat[j]]) + "}"
+                name = _UNKNOWN_PRODUCT[int(rnd() * len(_UNKNOWN_PRODUCT))]
+                props = '{"product_id":"' + p.prod_ids[j] + '","category":' + cat_json[p.prod_cat[j]] + "}"
             elif cart:
-                name = R.choice(_UNKNOWN_CART)
-                props = '{"cart_id":"' + cart + '","coupon":"' + R.choice(("WELCOME10", "AUTUMN15", "FREESHIP")) + '"}'
+                name = _UNKNOWN_CART[int(rnd() * len(_UNKNOWN_CART))]
+                props = '{"cart_id":"' + cart + '","coupon":"' + ("WELCOME10", "AUTUMN15", "FREESHIP")[int(rnd() * 3)] + '"}'
             else:
-                name = R.choice(_UNKNOWN_OTHER)
+                name = _UNKNOWN_OTHER[int(rnd() * len(_UNKNOWN_OTHER))]
                 props = "{}"
-            return track(tt, name, props, url, 1)
+            return E(tt, HT, f"{ids}{EV[name]}{props}{ctxc}{url}{TE}", 1)
 
         def identify(tt, url):
             nonlocal ids, logged
             ids = both_ids
             logged = True
             self.dev_known[dev] = True
-            ok = emit(tt, HI, ids + ',"traits":' + self.traits[cid] + "," + ctxp + url + '"}}}')
-            return ok and track(tt + 150 + int(rnd() * 400), "Signed In", "{}", url)
+            return E(tt, HI, f'{ids},"traits":{self.traits[cid]}{ctxc}{url}{TE}') and \
+                E(tt + 150 + int(rnd() * 400), HT, f"{ids}{EV_SI}{{}}{ctxc}{url}{TE}")
 
         # ---- landing
         if signup:
             t = t - int(60_000 + rnd() * 240_000)
         if camp is not None:
             url = camp["url"]
-            tail = '"}' + camp["camp_frag"] + "}}"
-            lcat = camp["category"] if camp["category"] >= 0 else -1
-            ok = page(t, "Category" if lcat >= 0 else "Home", url.split("?")[0][len(_SHOP):] or "/", url,
-                      "Shop" if lcat < 0 else CATEGORIES[lcat], tail)
+            lcat = camp["category"]
+            tail = '"}' + camp["camp_frag"] + "}}\n"
+            if lcat >= 0:
+                body = ',"name":"Category","properties":' + p.cat_page[lcat]
+            else:
+                body = ',"name":"Home","properties":{"path":"/","url":"' + home + '","title":"Shop"}'
+            ok = E(t, HP, f"{ids}{body}{ctxc}{url}{tail}")
         else:
             lcat = -1
-            r = rnd()
-            if r < 0.22:
+            if rnd() < 0.22:
                 src, med, nm = _PAID_CAMPAIGNS[int(rnd() * len(_PAID_CAMPAIGNS))]
                 url = f"{home}?utm_source={src}&utm_medium={med}&utm_campaign={nm}"
-                tail = '"},"campaign":{"source":"' + src + '","medium":"' + med + '","name":"' + nm + '"}}}'
+                tail = '"},"campaign":{"source":"' + src + '","medium":"' + med + '","name":"' + nm + '"}}}\n'
             else:
-                url, tail = home, '"}}}'
-            ok = page(t, "Home", "/", url, "Shop", tail)
+                url, tail = home, TE
+            ok = E(t, HP, f'{ids},"name":"Home","properties":{{"path":"/","url":"{url}","title":"Shop"}}{ctxc}{url}{tail}')
         if not ok:
             return
         if rnd() < UNKNOWN_EVENT_RATE:
@@ -1811,31 +2005,29 @@ class _Shard:
         if signup and cid:
             t += 20_000 + int(rnd() * 40_000)
             url = home + "account/register"
-            page(t, "Sign Up", "/account/register", url, "Create account")
+            E(t, HP, f'{ids},"name":"Sign Up","properties":{{"path":"/account/register","url":"{url}",'
+                     f'"title":"Create account"}}{ctxc}{url}{TE}')
             t = max(t + 10_000, self.signup[pi])
             ids = both_ids
             logged = True
             self.dev_known[dev] = True
-            emit(t, HT, ids + ',"event":"Signed Up","properties":{},' + ctxp + url + '"}}}')
-            emit(t + 300, HI, ids + ',"traits":' + self.traits[cid] + "," + ctxp + url + '"}}}')
+            E(t, HT, f'{ids}{EV["Signed Up"]}{{}}{ctxc}{url}{TE}')
+            E(t + 300, HI, f'{ids},"traits":{self.traits[cid]}{ctxc}{url}{TE}')
             registered = True
-        login_at = -1
-        if registered and not logged and rnd() < 0.22:
-            login_at = int(rnd() * 3)
+        login_at = int(rnd() * 3) if (registered and not logged and rnd() < 0.22) else -1
         # ---- browse
         cat = lcat if lcat >= 0 else self.catpick[pi][int(rnd() * 16)]
+        plist = p.plists[self.pkey[pi]]
         r = rnd()
         t += 3000 + int(rnd() * 30_000)
         step = 0
         if r < 0.62 or lcat >= 0:
-            pl = p.plists[self.pkey[pi]][cat]
-            sub = p.prod_sub[pl[int(rnd() * len(pl))]]
-            lurl = f"{home}c/{_slug(CATEGORIES[cat])}"
+            pl = plist[cat]
+            lurl = p.cat_url[cat]
             if rnd() < 0.3:
-                page(t, "Category", lurl[len(_SHOP):], lurl, CATEGORIES[cat])
+                E(t, HP, f'{ids},"name":"Category","properties":{p.cat_page[cat]}{ctxc}{lurl}{TE}')
                 t += 500
-            if not track(t, "Product List Viewed", '{"category":' + _ENC(CATEGORIES[cat]) + ',"list_id":"'
-                         + _slug(CATEGORIES[cat]) + "-" + _slug(sub) + '"}', lurl):
+            if not E(t, HT, f'{ids}{EV["Product List Viewed"]}{p.prod_plv[pl[int(rnd() * len(pl))]]}{ctxc}{lurl}{TE}'):
                 return
             url = lurl
         elif r < 0.84:
@@ -1843,39 +2035,51 @@ class _Shard:
             qry = qs[int(rnd() * len(qs))]
             if rnd() < 0.08:
                 qry = _typo(qry, R)
-            surl = f"{home}search?q={qry.replace(' ', '+')}"
+            surl = home + "search?q=" + quote_plus(qry)
             if rnd() < 0.3:
-                page(t, "Search Results", "/search", surl, "Search")
+                E(t, HP, f'{ids},"name":"Search Results","properties":{{"path":"/search","url":{_ENC(surl)},'
+                         f'"title":"Search"}}{ctxc}{surl}{TE}')
                 t += 500
-            if not track(t, "Products Searched", '{"query":' + _ENC(qry) + "}", surl):
+            if not E(t, HT, f'{ids}{EV["Products Searched"]}{{"query":{_ENC(qry)}}}{ctxc}{surl}{TE}'):
                 return
             url = surl
-        if login_at == step:
+        if login_at == 0:
             t += 2000
             if not identify(t, url):
                 return
         viewed = []
         nv = 1 + int(-math.log(1 - rnd()) * self.depth[pi])
         new_by_cat = p.new_by_cat[cat]
+        launch = p.prod_launch
+        frag_view = p.frag_view[cur]
+        catpick = self.catpick[pi]
+        lstcat = plist[cat]
         for v in range(nv):
             t += 8000 + int(rnd() * 90_000)
-            if new_by_cat and rnd() < 0.07:
+            r = rnd()
+            if r < 0.07 and new_by_cat:
                 j = new_by_cat[int(rnd() * len(new_by_cat))]
-                if p.prod_launch[j] > t:
-                    j = self._pick_product(pi, t, cat if rnd() < 0.75 else -1)
             else:
-                j = self._pick_product(pi, t, cat if rnd() < 0.75 else -1)
+                lst = lstcat if r < 0.77 else plist[catpick[int(rnd() * 16)]]
+                j = lst[int(rnd() * len(lst))]
+            if launch[j] > t:
+                old = p.old_by_cat[cat]
+                j = old[int(rnd() * len(old))]
             viewed.append(j)
-            url = p.prod_url[j]
+            url = prod_url[j]
             if rnd() < 0.25:
-                page(t, "Product", url[len(_SHOP):], url, "Product")
+                E(t, HP, f'{ids},"name":"Product","properties":{p.prod_page[j]}{ctxc}{url}{TE}')
                 t += 300
-            if not track(t, "Product Viewed", p.frag_view[cur][j], url):
+            if lr is None and t < fast_end:  # the common case of E(), inlined
+                c_app(t << 5 | sf)
+                h_app(HT)
+                b_app(f"{ids}{EV_PV}{frag_view[j]}{ctxc}{url}{TE}")
+            elif not E(t, HT, f"{ids}{EV_PV}{frag_view[j]}{ctxc}{url}{TE}"):
                 return
             if rnd() < 0.04:
                 t += 2000 + int(rnd() * 10_000)
-                track(t, "Video Playback Started", '{"video_id":"vid_' + p.prod_ids[j][4:] + '","category":'
-                      + _ENC(CATEGORIES[p.prod_cat[j]]) + "}", url)
+                E(t, HT, f'{ids}{EV["Video Playback Started"]}{{"video_id":"vid_{p.prod_ids[j][4:]}",'
+                         f'"category":{cat_json[p.prod_cat[j]]}}}{ctxc}{url}{TE}')
             if rnd() < UNKNOWN_EVENT_RATE:
                 unknown(t + 3000, url, j)
             step += 1
@@ -1888,27 +2092,28 @@ class _Shard:
             return
         cart = "%016x" % R.getrandbits(64)
         adds = []
+        frag_core = p.frag_core[cur]
         cands = list(dict.fromkeys(viewed))
         for _ in range(min(len(cands), 1 + (rnd() < 0.3) + (rnd() < 0.1))):
             j = cands.pop(int(rnd() * len(cands)))
             qn = 1 if rnd() < 0.85 else 2
             t += 5000 + int(rnd() * 50_000)
-            if not track(t, "Product Added", '{"cart_id":"' + cart + '",' + p.frag_core[cur][j] + ',"quantity":'
-                         + str(qn) + "}", p.prod_url[j]):
+            if not E(t, HT, f'{ids}{EV["Product Added"]}{{"cart_id":"{cart}",{frag_core[j]},"quantity":{qn}}}'
+                            f'{ctxc}{prod_url[j]}{TE}'):
                 return
             adds.append((j, qn))
             if rnd() < UNKNOWN_EVENT_RATE:
-                unknown(t + 2000, p.prod_url[j], -1, cart)
+                unknown(t + 2000, prod_url[j], -1, cart)
+        curl = home + "cart"
         if len(adds) > 1 and rnd() < 0.15:
             j, qn = adds.pop(int(rnd() * len(adds)))
             t += 3000 + int(rnd() * 30_000)
-            if not track(t, "Product Removed", '{"cart_id":"' + cart + '",' + p.frag_core[cur][j]
-                         + ',"quantity":' + str(qn) + "}", home + "cart"):
+            if not E(t, HT, f'{ids}{EV["Product Removed"]}{{"cart_id":"{cart}",{frag_core[j]},"quantity":{qn}}}'
+                            f'{ctxc}{curl}{TE}'):
                 return
-        curl = home + "cart"
         if rnd() < 0.55:
             t += 2000 + int(rnd() * 20_000)
-            if not track(t, "Cart Viewed", '{"cart_id":"' + cart + '"}', curl):
+            if not E(t, HT, f'{ids}{EV["Cart Viewed"]}{{"cart_id":"{cart}"}}{ctxc}{curl}{TE}'):
                 return
         if rnd() >= 0.55:
             return  # abandoned cart
@@ -1921,41 +2126,43 @@ class _Shard:
         oid = self._new_order_id()
         t += 10_000 + int(rnd() * 60_000)
         churl = home + "checkout"
-        if not track(t, "Checkout Started", '{"cart_id":"' + cart + '","order_id":"' + oid + '","value":'
-                     + _cents(total) + ',"currency":"' + CURRENCIES[cur] + '"}', churl):
+        if not E(t, HT, f'{ids}{EV["Checkout Started"]}{{"cart_id":"{cart}","order_id":"{oid}","value":{_cents(total)},'
+                        f'"currency":"{CURRENCIES[cur]}"}}{ctxc}{churl}{TE}'):
             return
         if rnd() < UNKNOWN_EVENT_RATE:
             unknown(t + 2000, churl, -1, cart)
         if rnd() >= 0.72:
             return  # abandoned checkout
         t += 30_000 + int(rnd() * 180_000)
-        prods = ",".join("{" + p.frag_core[cur][j] + ',"quantity":' + str(qn) + "}" for j, qn, _ in items)
-        if not track(t, "Order Completed", '{"order_id":"' + oid + '","total":' + _cents(total) + ',"currency":"'
-                     + CURRENCIES[cur] + '","products":[' + prods + "]}", churl + "/confirmation"):
+        prods = ",".join([f'{{{frag_core[j]},"quantity":{qn}}}' for j, qn, _ in items])
+        if not E(t, HT, f'{ids}{EV["Order Completed"]}{{"order_id":"{oid}","total":{_cents(total)},'
+                        f'"currency":"{CURRENCIES[cur]}","products":[{prods}]}}{ctxc}{churl}/confirmation{TE}'):
             return
         if logged:
             ocid = cid
             oem = self.email[pi] if rnd() < 0.9 else ""
         else:
             ocid = ""
-            oem = self.email[pi] if rnd() < 0.85 else p.alt_emails[i]
+            oem = self.email[pi] if rnd() < 0.85 else p.alt_emails[self.lo + pi]
         self._record_order(oid, ocid, oem, t, cur, items)
 
     # ----------------------------------------------------------------- part files
-    def _write_parts(self, st):
-        parts = self.p.parts
-        s = self.shard
+    def _part(self, name, rows):
+        with open(self.p.parts / f"{name}-{self.shard:03d}.csv", "w", newline="", encoding="utf-8") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(rows)
 
-        def w(name, rows):
-            with open(parts / f"{name}-{s:03d}.csv", "w", newline="", encoding="utf-8") as fh:
-                csv.writer(fh, lineterminator="\n").writerows(rows)
-
-        self.contact_rows.sort(key=lambda r: r[0])
-        w("contacts", self.contact_rows)
+    def _write_crm_parts(self):
+        self.contact_rows.sort(key=_KEY0)
+        self._part("contacts", self.contact_rows)
         self.gt_contacts.sort()
-        w("gt_contacts", self.gt_contacts)
-        w("gt_devices", self.gt_devices)
-        w("gt_persons", self.gt_persons)
+        self._part("gt_contacts", self.gt_contacts)
+        self._part("gt_devices", self.gt_devices)
+        self._part("gt_persons", self.gt_persons)
+        self.n_contacts = len(self.contact_rows)
+        self.contact_rows = self.gt_contacts = self.gt_devices = self.gt_persons = None
+
+    def _write_parts(self, st):
+        w = self._part
         self.orders.sort(key=lambda o: (o[0], o[1]))
         orows, irows = [], []
         unattributed = 0
@@ -1970,8 +2177,8 @@ class _Shard:
         supp = sorted(((at, e, reason) for e, (reason, at) in self.supp.items()))
         w("suppression", [(e, reason, _iso_ms(at)) for at, e, reason in supp])
         st.update(orders=len(orows), order_items=len(irows), unattributed_orders=unattributed,
-                  suppressed=len(supp), contacts=len(self.contact_rows),
-                  duplicate_contacts=len(self.contact_rows) - sum(1 for c in self.cids if c),
+                  suppressed=len(supp), contacts=self.n_contacts,
+                  duplicate_contacts=self.n_contacts - sum(1 for c in self.cids if c),
                   persons=self.n)
 
 
@@ -2004,8 +2211,9 @@ def generate(out_dir: str | Path, contacts: int = 1000, days: int = 30, seed: in
              progress: Callable[[str], None] | None = None, *, workers: int | None = None) -> GenerationStats:
     """Write a realistic landing folder to ``out_dir``; see the module docstring.
 
-    ``workers`` (keyword only) caps the number of worker processes (default: CPU count); the
-    output does not depend on it.
+    ``workers`` (keyword only) caps the number of forked worker processes (default: CPU count;
+    never more than the number of shards; 1 runs everything in this process); the output does
+    not depend on it.
     """
     t0 = time.perf_counter()
     if contacts < 1 or days < 1:
@@ -2017,7 +2225,13 @@ def generate(out_dir: str | Path, contacts: int = 1000, days: int = 30, seed: in
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     _clean(out)
-    plan, prod_rows = _build_plan(out, contacts, days, seed, as_of, gzip_every, progress)
+    gc_was = gc.isenabled()
+    gc.disable()
+    try:
+        plan, prod_rows = _build_plan(out, contacts, days, seed, as_of, gzip_every, progress)
+    finally:
+        if gc_was:
+            gc.enable()
     plan.parts.mkdir(parents=True, exist_ok=True)
     (out / "events").mkdir(exist_ok=True)
 
@@ -2044,7 +2258,7 @@ def generate(out_dir: str | Path, contacts: int = 1000, days: int = 30, seed: in
     nproc = max(1, min(nproc, n_shards))
     global _PLAN, _QUEUE
     results: list[dict] = []
-    if nproc > 1 and "fork" in mp.get_all_start_methods():
+    if nproc > 1 and "fork" in mp.get_all_start_methods() and not mp.current_process().daemon:
         ctx = mp.get_context("fork")
         _PLAN, _QUEUE = plan, ctx.Queue()
         try:
@@ -2054,7 +2268,7 @@ def generate(out_dir: str | Path, contacts: int = 1000, days: int = 30, seed: in
                     try:
                         on_msg(_QUEUE.get(timeout=0.2))
                         continue
-                    except Exception:  # queue.Empty
+                    except queue.Empty:
                         pass
                     if res.ready():
                         break
