@@ -35,7 +35,8 @@ create table if not exists raw.events (
     received_date date, source_file varchar, line_no integer,
     message_id varchar, type varchar, event varchar, name varchar,
     user_id varchar, anonymous_id varchar,
-    occurred_at timestamp, timestamp_raw varchar, payload varchar  -- the original JSON line
+    occurred_at timestamp, timestamp_raw varchar,
+    payload varchar using compression zstd  -- the original JSON line (zstd: 2x cheaper to write than the default)
 );
 create table if not exists quarantine.events (
     received_date date, source_file varchar, line_no integer, reason varchar, raw_line varchar
