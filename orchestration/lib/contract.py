@@ -25,6 +25,48 @@ EVENT_FOLDER = "events"
 EVENT_SUFFIXES = (".jsonl", ".jsonl.gz")
 TABLE_SUFFIXES = (".csv", ".parquet")
 
+# The fields of an event line we expose as columns of raw.events: (column, JSON path). Everything is
+# read in ONE parse of the line at ingest; the objects (properties, traits, context) are kept whole as
+# JSON text, so unknown properties are never lost. The line itself stays in the landing folder, and
+# every row keeps its file and line number.
+EVENT_FIELDS: tuple[tuple[str, str], ...] = (
+    ("message_id", "$.messageId"),
+    ("timestamp_raw", "$.timestamp"),
+    ("user_id", "$.userId"),
+    ("anonymous_id", "$.anonymousId"),
+    ("type", "$.type"),
+    ("event", "$.event"),
+    ("name", "$.name"),
+    ("properties", "$.properties"),
+    ("traits", "$.traits"),
+    ("context", "$.context"),
+    # Segment e-commerce v2 and email event properties (DATA_CONTRACT.md §1)
+    ("product_id", "$.properties.product_id"),
+    ("category", "$.properties.category"),
+    ("price", "$.properties.price"),
+    ("quantity", "$.properties.quantity"),
+    ("cart_id", "$.properties.cart_id"),
+    ("order_id", "$.properties.order_id"),
+    ("total", "$.properties.total"),
+    ("value", "$.properties.value"),
+    ("currency", "$.properties.currency"),
+    ("query", "$.properties.query"),
+    ("list_id", "$.properties.list_id"),
+    ("video_id", "$.properties.video_id"),
+    ("campaign_id", "$.properties.campaign_id"),
+    ("email_id", "$.properties.email_id"),
+    ("variant", "$.properties.variant"),
+    ("url", "$.properties.url"),
+    ("trait_email", "$.traits.email"),
+    ("page_url", "$.context.page.url"),
+    ("user_agent", "$.context.userAgent"),
+    ("ip", "$.context.ip"),
+    ("utm_source", "$.context.campaign.source"),
+    ("utm_medium", "$.context.campaign.medium"),
+    ("utm_campaign", "$.context.campaign.name"),
+)
+EVENT_JSON_COLUMNS = ("properties", "traits", "context")   # whole objects, stored as JSON text
+
 # Reason codes for event lines, in the order they are tested (a line gets the first that applies).
 EVENT_REASONS = (
     "bad_encoding",        # the line is not valid UTF-8

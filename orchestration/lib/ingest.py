@@ -31,13 +31,6 @@ ISO_INSTANT = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?
 DDL = """
 create schema if not exists raw;
 create schema if not exists quarantine;
-create table if not exists raw.events (
-    received_date date, source_file varchar, line_no integer,
-    message_id varchar, type varchar, event varchar, name varchar,
-    user_id varchar, anonymous_id varchar,
-    occurred_at timestamp, timestamp_raw varchar,
-    payload varchar using compression zstd  -- the original JSON line (zstd: 2x cheaper to write than the default)
-);
 create table if not exists quarantine.events (
     received_date date, source_file varchar, line_no integer, reason varchar, raw_line varchar
 );
@@ -50,15 +43,31 @@ create table if not exists quarantine.files (
 """
 
 
-def connect(path: str | Path) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(str(path))
+def connect(path: str | Path, memory_limit: str = "4GB") -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(path), config={"memory_limit": memory_limit})
     prepare(con)
     return con
+
+
+# raw.events: lineage, the parsed instant, then every EVENT_FIELDS column as text
+EVENT_COLUMNS = ("received_date", "source_file", "line_no", "occurred_at",
+                 *(name for name, _ in contract.EVENT_FIELDS))
+
+
+def _event_ddl() -> str:
+    cols = []
+    for name, _ in contract.EVENT_FIELDS:
+        # the JSON objects are the bulk of the bytes: zstd writes 2x faster than the default here
+        cols.append(f"{name} varchar using compression zstd" if name in contract.EVENT_JSON_COLUMNS
+                    else f"{name} varchar")
+    return ("create table if not exists raw.events (received_date date, source_file varchar, "
+            f"line_no integer, occurred_at timestamp, {', '.join(cols)})")
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("set TimeZone = 'UTC'")
     con.execute(DDL)
+    con.execute(_event_ddl())
     for spec in contract.TABLES.values():
         cols = ", ".join(f"{q(c)} varchar" for c in spec.columns)
         con.execute(f"create table if not exists raw.{spec.name} "
@@ -143,6 +152,11 @@ def _event_lines(landing: Path, files: list[Path], stats: EventDayStats) -> pa.T
     return pa.concat_tables(parts)
 
 
+_PATHS = ", ".join(f"'{path}'" for _, path in contract.EVENT_FIELDS)
+_NAMED = ",\n        ".join(
+    (f"nullif(trim(f[{i}]), '') as {name}" if name in ("message_id", "user_id", "anonymous_id") else f"f[{i}] as {name}")
+    for i, (name, _) in enumerate(contract.EVENT_FIELDS, start=1))
+
 EVENT_PARSE_SQL = f"""
 create or replace temp table _event_lines_parsed as
 with checked as (
@@ -151,20 +165,13 @@ with checked as (
     from _event_lines
 ),
 fields as (
-    -- one JSON parse per line for all the fields we need
-    select *,
-        case when is_object then json_extract_string(raw_line, [
-            '$.messageId', '$.timestamp', '$.userId', '$.anonymousId', '$.type', '$.event', '$.name'
-        ]) end as f
+    -- one JSON parse per line for every field we expose
+    select *, case when is_object then json_extract_string(raw_line, [{_PATHS}]) end as f
     from checked
 ),
 named as (
     select received_date, source_file, line_no, raw_line, encoding_ok, is_object,
-        nullif(trim(f[1]), '') as message_id,
-        f[2] as timestamp_raw,
-        nullif(trim(f[3]), '') as user_id,
-        nullif(trim(f[4]), '') as anonymous_id,
-        f[5] as type, f[6] as event, f[7] as name
+        {_NAMED}
     from fields
 ),
 typed as (
@@ -174,8 +181,7 @@ typed as (
     from named
 )
 select
-    received_date, source_file, line_no, raw_line,
-    message_id, timestamp_raw, user_id, anonymous_id, type, event, name,
+    *,
     timezone('UTC', occurred_at_tz) as occurred_at,
     case
         when not encoding_ok then 'bad_encoding'
@@ -228,10 +234,9 @@ def load_event_days(con: duckdb.DuckDBPyConnection, landing: Path, days: dict[st
         con.execute("delete from quarantine.events where received_date in (select unnest($days))", {"days": day_list})
         con.execute("delete from quarantine.files where dataset = 'events' and partition_key in (select unnest($d))",
                     {"d": list(days)})
-        con.execute("""
+        con.execute(f"""
             insert into raw.events
-            select received_date, source_file, line_no, message_id, type, event, name,
-                   user_id, anonymous_id, occurred_at, timestamp_raw, raw_line
+            select {", ".join(EVENT_COLUMNS)}
             from _event_lines_parsed where reason is null""")   # already in day, file, line order
         con.execute("""
             insert into quarantine.events

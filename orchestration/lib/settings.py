@@ -25,6 +25,7 @@ class Settings:
     reports: Path
     as_of: str = ""
     future_tolerance_hours: float = 24.0
+    duckdb_memory_limit: str = "4GB"
 
     @property
     def data_docs_dir(self) -> Path:
@@ -34,6 +35,7 @@ class Settings:
         """Expose the resolved paths to child processes (dbt reads MICROSEG_WAREHOUSE in profiles.yml)."""
         os.environ[f"{ENV_PREFIX}WAREHOUSE"] = str(self.warehouse)
         os.environ[f"{ENV_PREFIX}LANDING"] = str(self.landing)
+        os.environ[f"{ENV_PREFIX}DUCKDB_MEMORY_LIMIT"] = self.duckdb_memory_limit
 
 
 def find_settings_file() -> Path | None:
@@ -86,7 +88,8 @@ def load_settings(overrides: dict | None = None) -> Settings:
         tolerance = float(values.get("future_tolerance_hours", 24))
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"future_tolerance_hours must be a number, got {values.get('future_tolerance_hours')!r}") from exc
-    return Settings(as_of=as_of, future_tolerance_hours=tolerance, **resolved)
+    memory = str(values.get("duckdb_memory_limit") or "4GB")
+    return Settings(as_of=as_of, future_tolerance_hours=tolerance, duckdb_memory_limit=memory, **resolved)
 
 
 def parse_as_of(value: str) -> datetime:

@@ -28,7 +28,8 @@ def build_resources(settings: Settings | None = None) -> dict:
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     return {
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
-        "duckdb": DuckDBResource(database=str(settings.warehouse)),
+        "duckdb": DuckDBResource(database=str(settings.warehouse),
+                                 connection_config={"memory_limit": settings.duckdb_memory_limit}),
         "microseg": MicrosegResource(landing=str(settings.landing), reports=str(settings.reports),
                                      as_of=settings.as_of,
                                      future_tolerance_hours=settings.future_tolerance_hours),
