@@ -185,3 +185,29 @@ def test_validate_landing_reports_without_touching_a_warehouse(landing, tmp_path
     assert "malformed_json" in text and "missing_key" in text
     assert "no-key@example.com" not in text and "<email:" in text     # PII masked in console output
     assert not list(tmp_path.glob("*.duckdb"))
+
+
+def test_a_file_that_turns_unreadable_keeps_what_was_loaded_from_it(landing, con):
+    """Regression guard for 'nothing already loaded is lost': a truncated re-export must not wipe rows."""
+    landing.contacts([contact_row("c1"), contact_row("c2")], name="contacts_a.csv")
+    landing.contacts([contact_row("c3"), "bad"], name="contacts_b.csv")
+    ingest.load_table(con, landing.root, contract.TABLES["contacts"])
+    (landing.root / "crm" / "contacts_b.csv").write_bytes(b"")          # re-exported as an empty file
+    stats = ingest.load_table(con, landing.root, contract.TABLES["contacts"])
+    assert [p.reason for p in stats.file_problems] == ["empty_file"]
+    assert (stats.kept, stats.carried_over, stats.quarantined) == (2, 1, 0) and stats.reconciles
+    ids = [r[0] for r in con.execute("select contact_id from raw.contacts order by 1").fetchall()]
+    assert ids == ["c1", "c2", "c3"]
+    assert con.execute("select count(*) from quarantine.records where source_file = 'crm/contacts_b.csv'"
+                       ).fetchall()[0][0] == 1
+
+    landing.events(DAY, [event("e1"), event("e2")], name="a.jsonl")
+    landing.events(DAY, [event("e3"), event("e1")], name="b.jsonl")
+    ingest.load_event_day(con, landing.root, DAY)
+    path = landing.root / "events" / DAY / "b.jsonl"
+    path.rename(path.with_suffix(".jsonl.gz"))                               # now a broken gzip
+    (landing.root / "events" / DAY / "b.jsonl").write_bytes(b"")
+    stats = ingest.load_event_day(con, landing.root, DAY)
+    assert {p.reason for p in stats.file_problems} == {"empty_file", "bad_gzip"}
+    assert stats.reconciles and (stats.lines_read, stats.kept, stats.redelivered) == (2, 2, 0)
+    assert sorted(r[0] for r in con.execute("select message_id from raw.events").fetchall()) == ["e1", "e1", "e2", "e3"]

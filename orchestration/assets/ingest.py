@@ -94,7 +94,7 @@ def build_table_asset(spec: contract.TableSpec) -> dg.AssetsDefinition:
         if stats.files == 0:
             context.log.warning(f"no {spec.name} files in {microseg.landing_path / spec.folder}")
         for p in stats.file_problems:
-            context.log.warning(f"{p.source_file}: {p.message}")
+            context.log.warning(f"{p.source_file}: {p.message} (rows loaded from it earlier are kept)")
         context.log.info(f"{spec.name}: {stats.records_read:,} records, {stats.kept:,} kept, "
                          f"{stats.quarantined:,} quarantined")
         return dg.MaterializeResult(metadata={
@@ -105,6 +105,7 @@ def build_table_asset(spec: contract.TableSpec) -> dg.AssetsDefinition:
             "kept": stats.kept,
             "quarantined": stats.quarantined,
             "reconciles": stats.reconciles,
+            "kept_from_unreadable_files": stats.carried_over,
             "quarantine_reasons": dg.MetadataValue.json(stats.quarantine_reasons),
             "extra_columns": dg.MetadataValue.json(stats.extra_columns),
             **_problems_metadata(stats.file_problems),

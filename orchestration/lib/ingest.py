@@ -228,10 +228,14 @@ def load_event_days(con: duckdb.DuckDBPyConnection, landing: Path, days: dict[st
     finally:
         con.unregister("_event_lines")
     day_list = [date.fromisoformat(d) for d in days]
+    # nothing already loaded is lost: rows from a file that cannot be read now stay as they were
+    unreadable = [p.source_file for st in all_stats for p in st.file_problems] or [""]
+    replace = {"days": day_list, "keep": unreadable}
     con.execute("begin transaction")
     try:
-        con.execute("delete from raw.events where received_date in (select unnest($days))", {"days": day_list})
-        con.execute("delete from quarantine.events where received_date in (select unnest($days))", {"days": day_list})
+        for table in ("raw.events", "quarantine.events"):
+            con.execute(f"delete from {table} where received_date in (select unnest($days)) "
+                        "and source_file not in (select unnest($keep))", replace)
         con.execute("delete from quarantine.files where dataset = 'events' and partition_key in (select unnest($d))",
                     {"d": list(days)})
         con.execute(f"""
@@ -255,7 +259,7 @@ def load_event_days(con: duckdb.DuckDBPyConnection, landing: Path, days: dict[st
                                          from _event_lines_parsed where reason is not null
                                          group by all order by all""").fetchall():
         reasons.setdefault(day, {})[reason] = n
-    redelivered = redelivered_by_day(con, list(days))
+    redelivered = redelivered_by_day(con, list(days), exclude_files=unreadable)
     for stats in all_stats:
         stats.quarantine_reasons = reasons.get(stats.received_date, {})
         stats.quarantined = sum(stats.quarantine_reasons.values())
@@ -269,22 +273,26 @@ def batches(days: list[str], size: int = BATCH_DAYS) -> list[list[str]]:
     return [days[i:i + size] for i in range(0, len(days), size)]
 
 
-def redelivered_by_day(con: duckdb.DuckDBPyConnection, days: list[str]) -> dict[str, int]:
-    """Per day: valid lines whose messageId was seen earlier (earlier day, file or line)."""
+def redelivered_by_day(con: duckdb.DuckDBPyConnection, days: list[str],
+                       exclude_files: list[str] | None = None) -> dict[str, int]:
+    """Per day: valid lines whose messageId was seen earlier (earlier day, file or line).
+
+    Lines of `exclude_files` (kept from an earlier load, not read now) are ranked but not counted."""
     rows = con.execute("""
         with day_ids as (
             select distinct message_id from raw.events where received_date in (select unnest($days))
         ),
         ranked as (
-            select e.received_date,
+            select e.received_date, e.source_file,
                    row_number() over (partition by e.message_id
                                       order by e.received_date, e.source_file, e.line_no) as occurrence
             from raw.events e semi join day_ids using (message_id)
         )
         select strftime(received_date, '%Y-%m-%d'), count(*) from ranked
         where received_date in (select unnest($days)) and occurrence > 1
+          and source_file not in (select unnest($exclude))
         group by 1
-    """, {"days": [date.fromisoformat(d) for d in days]}).fetchall()
+    """, {"days": [date.fromisoformat(d) for d in days], "exclude": exclude_files or [""]}).fetchall()
     return dict(rows)
 
 
@@ -299,6 +307,7 @@ class TableStats:
     quarantined: int = 0
     blank_lines: int = 0
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    carried_over: int = 0   # rows kept from an earlier load of a file that cannot be read now
     extra_columns: list[str] = field(default_factory=list)
     file_problems: list[FileProblem] = field(default_factory=list)
 
@@ -415,12 +424,22 @@ def load_table(con: duckdb.DuckDBPyConnection, landing: Path, spec: TableSpec) -
     finally:
         con.unregister("_records")
         con.unregister("_rejected")
+    # nothing already loaded is lost: rows from a file that cannot be read now stay as they were
+    keep = {"keep": [p.source_file for p in stats.file_problems] or [""]}
+    con.execute(f"create or replace temp table _previous as select * from raw.{spec.name} "
+                "where source_file in (select unnest($keep))", keep)
+    stats.carried_over = con.execute("select count(*) from _previous").fetchall()[0][0]
     con.execute("begin transaction")
     try:
         con.execute(f"""create or replace table raw.{spec.name} as
-                        select source_file, line_no, {cols}, extra::json as extra
-                        from _records_checked where _reason is null order by source_file, line_no""")
-        con.execute("delete from quarantine.records where dataset = ?", [spec.name])
+                        select * from (
+                            select source_file, line_no, {cols}, extra::json as extra
+                            from _records_checked where _reason is null
+                            union all
+                            select * from _previous
+                        ) order by source_file, line_no""")
+        con.execute("delete from quarantine.records where dataset = $dataset "
+                    "and source_file not in (select unnest($keep))", {"dataset": spec.name, **keep})
         con.execute(f"""insert into quarantine.records
                         select ?, source_file, line_no, _reason, _detail,
                                concat_ws(',', {', '.join(f"coalesce({q(c)}, '')" for c in spec.columns)})
@@ -435,10 +454,11 @@ def load_table(con: duckdb.DuckDBPyConnection, landing: Path, spec: TableSpec) -
         con.execute("rollback")
         raise
     stats.quarantine_reasons = dict(con.execute(
-        "select reason, count(*) from quarantine.records where dataset = ? group by 1 order by 1",
-        [spec.name]).fetchall())
+        "select reason, count(*) from quarantine.records where dataset = $dataset "
+        "and source_file not in (select unnest($keep)) group by 1 order by 1", {"dataset": spec.name, **keep}).fetchall())
     stats.quarantined = sum(stats.quarantine_reasons.values())
-    stats.kept = con.execute(f"select count(*) from raw.{spec.name}").fetchall()[0][0]
+    stats.kept = con.execute(f"select count(*) from raw.{spec.name}").fetchall()[0][0] - stats.carried_over
     stats.records_read = records_all.num_rows + len(rejected)
-    con.execute("drop table if exists _records_checked; drop table if exists _rejected_rows")
+    con.execute("drop table if exists _records_checked; drop table if exists _rejected_rows; "
+                "drop table if exists _previous")
     return stats
