@@ -60,6 +60,10 @@ def test_pipeline_reconciles_with_generator_manifest(generated):
         assert q("select count(*) from staging.stg_events") == stats.valid_events
         quarantined = dict(con.execute("select reason, count(*) from quarantine.events group by 1").fetchall())
         assert quarantined == {k: v for k, v in stats.quarantine.items() if v}
+        # the first delivery wins: earliest received day, then file, then line
+        assert q("""select count(*) from staging.stg_events s
+                    join (select message_id, min(received_date) as first_day from raw.events group by 1) r
+                    using (message_id) where s.received_date <> r.first_day""") == 0
         assert q("select count(*) from staging.stg_contacts") == stats.contacts
         assert q("select count(*) from staging.stg_orders") == stats.orders
         assert q("select count(*) from staging.stg_orders where is_unattributed") == stats.unattributed_orders

@@ -59,3 +59,14 @@
 {% macro spark__list_at(column, i) -%}
     {{ column }}[{{ i - 1 }}]
 {%- endmacro %}
+
+{#- A struct of the named columns (compared field by field, so min() picks the first in that order). -#}
+{% macro struct_of(columns) -%}
+    {{ return(adapter.dispatch('struct_of', 'microseg')(columns)) }}
+{%- endmacro %}
+{% macro default__struct_of(columns) -%}
+    struct_pack({% for c in columns %}{{ c }} := {{ c }}{{ ", " if not loop.last }}{% endfor %})
+{%- endmacro %}
+{% macro spark__struct_of(columns) -%}
+    named_struct({% for c in columns %}'{{ c }}', {{ c }}{{ ", " if not loop.last }}{% endfor %})
+{%- endmacro %}

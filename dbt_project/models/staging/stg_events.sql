@@ -1,5 +1,6 @@
 -- One row per messageId: the first delivery (earliest received day, file, line) of every valid event.
 -- The ingest step parsed each line once and exposed the contract's fields as text columns; here they get types.
+-- Lineage (received_date, source_file, line_no) joins back to raw.events for anything not exposed here.
 {{ config(materialized='table') }}
 
 with source as (
@@ -7,18 +8,25 @@ with source as (
 ),
 
 first_deliveries as (
-    -- ranking only the keys is much cheaper than sorting whole rows
-    select received_date, source_file, line_no
+    -- the earliest (received day, file, line) per messageId; a grouped min over the keys alone is
+    -- much cheaper than sorting whole rows
+    select min({{ struct_of(['received_date', 'source_file', 'line_no']) }}) as first_delivery
     from source
-    qualify row_number() over (
-        partition by message_id order by received_date, source_file, line_no
-    ) = 1
+    group by message_id
+),
+
+first_keys as (
+    select
+        first_delivery.received_date as received_date,
+        first_delivery.source_file as source_file,
+        first_delivery.line_no as line_no
+    from first_deliveries
 ),
 
 deduplicated as (
     select source.*
     from source
-    inner join first_deliveries using (received_date, source_file, line_no)
+    inner join first_keys using (received_date, source_file, line_no)
 ),
 
 renamed as (
@@ -52,8 +60,7 @@ renamed as (
         ---------- traits (identify)
         traits,
         {{ clean_email('trait_email') }} as trait_email,
-        ---------- context
-        context,
+        ---------- context (the whole object stays in raw.events: it is large and its useful fields are here)
         page_url,
         user_agent,
         ip,
