@@ -60,3 +60,26 @@ def test_daily_schedule_sets_as_of_to_scheduled_time():
     ctx = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 2, 6, 0, tzinfo=timezone.utc))
     request = daily_refresh(ctx)
     assert request.tags[AS_OF_TAG] == "2026-11-02T06:00:00Z"
+
+
+def test_schema_drift_fails_the_table_asset_naming_file_and_column(landing, tmp_path):
+    from dagster_duckdb import DuckDBResource
+
+    from orchestration.assets.ingest import table_assets
+    from orchestration.resources.settings import MicrosegResource
+    from tests.conftest import CONTACT_HEADER, contact_row
+
+    landing.contacts([contact_row("c1")], name="contacts_a.csv")
+    landing.csv("crm/contacts_b.csv", CONTACT_HEADER.replace("email,", "e_mail,"), [contact_row("c2")])
+    contacts = next(a for a in table_assets if a.key == dg.AssetKey(["raw", "contacts"]))
+    result = dg.materialize(
+        [contacts], raise_on_error=False, tags={AS_OF_TAG: "2026-11-01T00:00:00Z"},
+        resources={"duckdb": DuckDBResource(database=str(tmp_path / "w.duckdb")),
+                   "microseg": MicrosegResource(landing=str(landing.root), reports=str(tmp_path / "r"))})
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    message = failure.event_specific_data.error.message + str(failure.event_specific_data.user_failure_data)
+    assert "crm/contacts_b.csv" in message and "'email'" in message and "e_mail" in message
+    import duckdb
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:     # the good file still loaded
+        assert con.execute("select contact_id from raw.contacts").fetchall() == [("c1",)]

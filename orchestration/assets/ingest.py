@@ -10,6 +10,7 @@ from orchestration.lib.summary import markdown_table
 from orchestration.resources.settings import MicrosegResource
 
 received_days = dg.DynamicPartitionsDefinition(name=RECEIVED_DAYS)
+SCHEMA_DRIFT = {"missing_column", "duplicate_column"}   # file problems that fail the asset
 
 
 def _problems_metadata(problems: list[ingest.FileProblem]) -> dict:
@@ -97,6 +98,14 @@ def build_table_asset(spec: contract.TableSpec) -> dg.AssetsDefinition:
             context.log.warning(f"{p.source_file}: {p.message} (rows loaded from it earlier are kept)")
         context.log.info(f"{spec.name}: {stats.records_read:,} records, {stats.kept:,} kept, "
                          f"{stats.quarantined:,} quarantined")
+        drift = [p for p in stats.file_problems if p.reason in SCHEMA_DRIFT]
+        if drift:
+            # the other files are loaded (and this file's earlier rows kept), but the run must not go on
+            # as if nothing happened: a renamed column silently empties whole attributes downstream
+            raise dg.Failure(
+                description="schema drift: " + "; ".join(f"{p.source_file}: {p.message}" for p in drift),
+                metadata={"records_read": stats.records_read, "kept": stats.kept,
+                          **_problems_metadata(stats.file_problems)})
         return dg.MaterializeResult(metadata={
             "as_of": as_of,
             "dagster/row_count": stats.kept,
