@@ -85,7 +85,6 @@ def run(landing: Path | None, warehouse: Path | None, as_of: str | None) -> None
     settings = _settings(landing=str(landing) if landing else None,
                          warehouse=str(warehouse) if warehouse else None, as_of=as_of)
     settings.export_env()
-    os.environ["MICROSEG_AS_OF"] = settings.as_of
     from orchestration.pipeline import LandingError, ensure_dagster_home, prepare_dbt, resolve_as_of, run_pipeline
 
     try:
