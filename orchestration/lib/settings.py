@@ -26,6 +26,11 @@ class Settings:
     as_of: str = ""
     future_tolerance_hours: float = 24.0
     duckdb_memory_limit: str = "4GB"
+    # identity resolution (issue 3): match probabilities are calibrated per run (Fellegi-Sunter, EM)
+    auto_merge_threshold: float = 0.95   # a pair at or above this probability is merged
+    review_threshold: float = 0.60       # at or above this (and below auto_merge): the review queue
+    max_cluster_size: int = 8            # no person is built from more contact records than this
+    review: Path | None = None           # review queue export and the reviewer's decisions CSV
 
     @property
     def data_docs_dir(self) -> Path:
@@ -76,9 +81,9 @@ def load_settings(overrides: dict | None = None) -> Settings:
         if value is not None:
             values[name] = value
     defaults = {"landing": "data/landing", "warehouse": "data/warehouse.duckdb",
-                "segments": "segments", "reports": "reports"}
+                "segments": "segments", "reports": "reports", "review": "review"}
     resolved = {}
-    for name in ("landing", "warehouse", "segments", "reports"):
+    for name in ("landing", "warehouse", "segments", "reports", "review"):
         p = Path(str(values.get(name) or defaults[name])).expanduser()
         resolved[name] = (p if p.is_absolute() else base_dir / p).resolve()
     as_of = str(values.get("as_of") or "")
@@ -89,7 +94,26 @@ def load_settings(overrides: dict | None = None) -> Settings:
     except (TypeError, ValueError) as exc:
         raise SettingsError(f"future_tolerance_hours must be a number, got {values.get('future_tolerance_hours')!r}") from exc
     memory = str(values.get("duckdb_memory_limit") or "4GB")
-    return Settings(as_of=as_of, future_tolerance_hours=tolerance, duckdb_memory_limit=memory, **resolved)
+    auto_merge = _number(values, "auto_merge_threshold", 0.95, float)
+    review = _number(values, "review_threshold", 0.60, float)
+    for name, v in (("auto_merge_threshold", auto_merge), ("review_threshold", review)):
+        if not 0.0 < v <= 1.0:
+            raise SettingsError(f"{name} must be a probability in (0, 1], got {v}")
+    if review > auto_merge:
+        raise SettingsError(f"review_threshold ({review}) must not be above auto_merge_threshold ({auto_merge})")
+    cap = _number(values, "max_cluster_size", 8, int)
+    if cap < 2:
+        raise SettingsError(f"max_cluster_size must be at least 2, got {cap}")
+    return Settings(as_of=as_of, future_tolerance_hours=tolerance, duckdb_memory_limit=memory,
+                    auto_merge_threshold=auto_merge, review_threshold=review, max_cluster_size=cap, **resolved)
+
+
+def _number(values: dict, name: str, default, kind):
+    raw = values.get(name, default)
+    try:
+        return kind(raw)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"{name} must be {'an integer' if kind is int else 'a number'}, got {raw!r}") from exc
 
 
 def parse_as_of(value: str) -> datetime:

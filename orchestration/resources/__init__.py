@@ -32,6 +32,10 @@ def build_resources(settings: Settings | None = None) -> dict:
                                  connection_config={"memory_limit": settings.duckdb_memory_limit}),
         "microseg": MicrosegResource(landing=str(settings.landing), reports=str(settings.reports),
                                      as_of=settings.as_of,
-                                     future_tolerance_hours=settings.future_tolerance_hours),
+                                     future_tolerance_hours=settings.future_tolerance_hours,
+                                     auto_merge_threshold=settings.auto_merge_threshold,
+                                     review_threshold=settings.review_threshold,
+                                     max_cluster_size=settings.max_cluster_size,
+                                     review=str(settings.review)),
         "gx": GreatExpectationsResource(suites_dir=str(SUITES_DIR), data_docs_dir=str(settings.data_docs_dir)),
     }

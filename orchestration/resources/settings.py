@@ -22,10 +22,18 @@ class MicrosegResource(dg.ConfigurableResource):
     reports: str
     as_of: str = ""
     future_tolerance_hours: float = 24.0
+    auto_merge_threshold: float = 0.95
+    review_threshold: float = 0.60
+    max_cluster_size: int = 8
+    review: str = ""                    # folder of the review queue export and the decisions CSV
 
     @property
     def landing_path(self) -> Path:
         return Path(self.landing)
+
+    @property
+    def review_path(self) -> Path:
+        return Path(self.review) if self.review else self.reports_path.parent / "review"
 
     @property
     def reports_path(self) -> Path:
