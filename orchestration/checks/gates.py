@@ -20,6 +20,47 @@ from staging.stg_events
 
 CONTACTS_GATE_SQL = "select contact_id, email, email_opt_in, created_at from staging.stg_contacts"
 
+# One row per profile. Consent rank: false 0 < NULL (unknown) 1 < true 2; a profile may not outrank the
+# strictest of its source records (a person without a CRM record may not be true). Emails are checked against
+# the identity step's own verdict on the person's records, and a basic shape; the address itself stays out
+# of the frame (and so out of Data Docs and check metadata). Every derived column is true or false, never NULL.
+PROFILES_GATE_SQL = r"""
+with records as (
+    select identity_map.person_id, contacts.email, contacts.email_status, contacts.email_opt_in
+    from identity.contacts_normalized as contacts
+    inner join identity.identity_map as identity_map
+        on identity_map.id_type = 'contact_id' and identity_map.id_value = contacts.contact_id
+),
+record_consent as (
+    select person_id,
+           min(case when email_opt_in then 2 when email_opt_in is null then 1 else 0 end) as min_consent_rank
+    from records
+    group by person_id
+),
+valid_emails as (
+    select distinct person_id, email from records where email_status = 'valid'
+)
+select
+    profiles.person_id,
+    profiles.contact_count,
+    profiles.email_opt_in,
+    profiles.is_erased,
+    coalesce(coalesce(profiles.contact_count, 0) <= cast($max_cluster_size as integer), false) as within_size_cap,
+    coalesce(profiles.email is null
+             or (valid_emails.email is not null
+                 and regexp_full_match(profiles.email, '[^@\s]+@[^@\s]+\.[^@\s.]+')), false) as email_is_valid,
+    coalesce(case when profiles.email_opt_in then 2 when profiles.email_opt_in is null then 1 else 0 end
+             <= coalesce(record_consent.min_consent_rank, 1), false) as consent_not_more_permissive,
+    coalesce(not profiles.is_erased
+             or coalesce(profiles.email, profiles.phone_e164, profiles.first_name, profiles.last_name,
+                         profiles.gender, cast(profiles.birth_date as varchar), profiles.city,
+                         profiles.postal_code, profiles.country) is null,
+             false) as erased_has_no_personal_data
+from marts.profiles_cleaned as profiles
+left join record_consent on record_consent.person_id = profiles.person_id
+left join valid_emails on valid_emails.person_id = profiles.person_id and valid_emails.email = profiles.email
+"""
+
 
 def _gate(gx: GreatExpectationsResource, suite: str, df, as_of: str) -> dg.AssetCheckResult:
     summary = summarize(gx.validate(suite, df))
@@ -57,3 +98,14 @@ def ge_stg_contacts_critical(context: dg.AssetCheckExecutionContext, duckdb: Duc
     with duckdb.get_connection() as con:
         df = con.execute(CONTACTS_GATE_SQL).df()
     return _gate(gx, "stg_contacts__critical", df, microseg.as_of_text(context))
+
+
+@dg.asset_check(asset="profiles_cleaned", blocking=True, name="ge_profiles_cleaned_critical",
+                description="GE suite profiles_cleaned__critical: one row per person, no cluster above "
+                            "max_cluster_size, only valid emails, consent never more permissive than a "
+                            "source record, erased persons without personal data. Blocking.")
+def ge_profiles_cleaned_critical(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource,
+                                 gx: GreatExpectationsResource, microseg: MicrosegResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as con:
+        df = con.execute(PROFILES_GATE_SQL, {"max_cluster_size": int(microseg.max_cluster_size)}).df()
+    return _gate(gx, "profiles_cleaned__critical", df, microseg.as_of_text(context))
