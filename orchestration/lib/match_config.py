@@ -14,13 +14,15 @@ fields:                       # one comparison = one piece of evidence in the Fe
     column: given_name
     comparator: jaro_winkler  # exact | jaro_winkler | levenshtein | token_set | date | email | phone
     levels: [0.92, 0.80]      # similarity cut-offs, high to low (defaults per comparator)
+    term_frequency: true      # exact agreement on a common value (Müller) counts less than on a rare one
   - name: location
     columns: [suburb, postcode]   # correlated columns: ONE comparison (values joined with a space)
     comparator: token_set
 blocking:                     # candidates agree on every key part of at least one rule
   - [soundex(surname), year(date_of_birth)]
   - [email]
-exact_links: [email]          # fields whose exact agreement links on its own (unless contradicted)
+training: [[email]]           # optional: the blocking rules whose pairs train m (EM sessions); default all
+exact_links: [email]          # comparisons whose exact agreement is never silently separated (review)
 thresholds: {auto_merge: 0.95, review: 0.6}
 max_cluster_size: 10
 max_block_size: 500           # larger blocks are skipped and reported (never all pairs)
@@ -64,6 +66,7 @@ class FieldSpec:
     columns: tuple[str, ...]
     comparator: str
     levels: tuple[float, ...]
+    term_frequency: bool = False
 
     @property
     def n_levels(self) -> int:
@@ -99,6 +102,7 @@ class MatchConfig:
     id_column: str
     fields: tuple[FieldSpec, ...]
     blocking: tuple[tuple[KeyPart, ...], ...]
+    training: tuple[int, ...] = ()        # indices of the blocking rules used as EM sessions (all if empty)
     auto_merge: float = 0.95
     review: float = 0.60
     max_cluster_size: int = 10
@@ -167,7 +171,7 @@ def parse_config(doc, source: str = "<config>") -> MatchConfig:
     """Validate a config mapping (parsed YAML) into a MatchConfig; errors name `source` and the path."""
     if not isinstance(doc, dict):
         raise MatchConfigError(f"{source}: expected a mapping with keys id, fields, blocking")
-    known = {"id", "fields", "blocking", "thresholds", "max_cluster_size", "max_block_size", "exact_links",
+    known = {"id", "fields", "blocking", "training", "thresholds", "max_cluster_size", "max_block_size", "exact_links",
              "blocked_values", "max_value_share", "link_across", "normalize"}
     unknown = sorted(set(doc) - known)
     if unknown:
@@ -185,9 +189,13 @@ def parse_config(doc, source: str = "<config>") -> MatchConfig:
         where = f"{source}: fields[{i}]"
         if not isinstance(f, dict):
             raise MatchConfigError(f"{where}: expected a mapping with column (or columns) and comparator")
-        bad = sorted(set(f) - {"name", "column", "columns", "comparator", "levels"})
+        bad = sorted(set(f) - {"name", "column", "columns", "comparator", "levels", "term_frequency"})
         if bad:
-            raise MatchConfigError(f"{where}: unknown key(s) {bad}; expected name, column|columns, comparator, levels")
+            raise MatchConfigError(f"{where}: unknown key(s) {bad}; expected name, column|columns, comparator, "
+                                   "levels, term_frequency")
+        tf = f.get("term_frequency", False)
+        if not isinstance(tf, bool):
+            raise MatchConfigError(f"{where}.term_frequency: expected true or false, got {tf!r}")
         if ("column" in f) == ("columns" in f):
             raise MatchConfigError(f"{where}: give exactly one of column or columns")
         cols = [f["column"]] if "column" in f else f["columns"]
@@ -209,7 +217,7 @@ def parse_config(doc, source: str = "<config>") -> MatchConfig:
             raise MatchConfigError(f"{where}.name: expected a snake_case name, got {name!r}")
         if any(x.name == name for x in fields):
             raise MatchConfigError(f"{where}.name: duplicate comparison name {name!r}")
-        fields.append(FieldSpec(name, tuple(cols), comparator, tuple(float(x) for x in levels)))
+        fields.append(FieldSpec(name, tuple(cols), comparator, tuple(float(x) for x in levels), tf))
     if not isinstance(doc["blocking"], list) or not doc["blocking"]:
         raise MatchConfigError(f"{source}: blocking: expected a non-empty list of rules (each a list of key parts)")
     blocking = []
@@ -218,6 +226,14 @@ def parse_config(doc, source: str = "<config>") -> MatchConfig:
         if not parts:
             raise MatchConfigError(f"{source}: blocking[{i}]: expected at least one key part")
         blocking.append(tuple(parse_key_part(p, f"{source}: blocking[{i}][{j}]") for j, p in enumerate(parts)))
+    training = doc.get("training") or []
+    texts = [[str(p) for p in rule] for rule in blocking]
+    train_idx = []
+    for i, rule in enumerate(training):
+        parts = [str(parse_key_part(p, f"{source}: training[{i}]")) for p in (rule if isinstance(rule, list) else [rule])]
+        if parts not in texts:
+            raise MatchConfigError(f"{source}: training[{i}]: {parts} is not one of the blocking rules")
+        train_idx.append(texts.index(parts))
     thresholds = doc.get("thresholds") or {}
     if not isinstance(thresholds, dict) or set(thresholds) - {"auto_merge", "review"}:
         raise MatchConfigError(f"{source}: thresholds: expected a mapping with auto_merge and review")
@@ -246,7 +262,7 @@ def parse_config(doc, source: str = "<config>") -> MatchConfig:
     if normalize not in (None, "contacts"):
         raise MatchConfigError(f"{source}: normalize: expected 'contacts' or nothing, got {normalize!r}")
     return MatchConfig(
-        id_column=id_column, fields=tuple(fields), blocking=tuple(blocking),
+        id_column=id_column, fields=tuple(fields), blocking=tuple(blocking), training=tuple(train_idx),
         auto_merge=auto_merge, review=review,
         max_cluster_size=_positive_int(doc.get("max_cluster_size", 10), f"{source}: max_cluster_size", 2),
         max_block_size=_positive_int(doc.get("max_block_size", 500), f"{source}: max_block_size", 2),

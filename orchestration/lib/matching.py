@@ -476,27 +476,41 @@ def _initial_m(config: MatchConfig) -> dict[str, list[float]]:
             for f in config.fields}
 
 
-def _global_prior(patterns: np.ndarray, counts: np.ndarray, m: dict, u: dict, config: MatchConfig,
-                  total_pairs: float) -> tuple[float, int]:
-    """The probability that two random records match, by EM over ALL pairs (m and u fixed).
+def _global_em(patterns: np.ndarray, counts: np.ndarray, m: dict, u: dict, config: MatchConfig,
+               total_pairs: float, refine_m: bool = True) -> tuple[float, dict, int]:
+    """EM over ALL pairs: the prior that two random records match, and (refine_m) m again.
 
     Pairs that no blocking rule proposed are taken as non-matches, so the expected number of
-    matches is the sum of the candidates' posteriors: iterate lambda = sum(g) / total_pairs.
+    matches is the sum of the candidates' posteriors (lambda = sum(g) / total_pairs), and m is
+    re-estimated from the candidates weighted by their posterior under that global prior: pairs
+    that only blocking made look alike (a shared phone, a common surname) stop counting as matches.
     """
-    lm, lu = _log_likelihoods(patterns, m, u, config)
     lam = min(0.5, max(1e-12, 0.1 * counts.sum() / max(total_pairs, 1.0)))
     its = 0
     for its in range(1, 200):
+        lm, lu = _log_likelihoods(patterns, m, u, config)
         g = 1.0 / (1.0 + np.exp(np.clip(np.log1p(-lam) + lu - np.log(lam) - lm, -700, 700)))
-        new = min(0.5, max(1e-12, float((counts * g).sum()) / max(total_pairs, 1.0)))
-        if abs(new - lam) <= 1e-6 * lam:
-            return new, its
-        lam = new
-    return lam, its
+        weighted = counts * g
+        new_lam = min(0.5, max(1e-12, float(weighted.sum()) / max(total_pairs, 1.0)))
+        delta = abs(new_lam - lam) / lam
+        if refine_m and weighted.sum() > 0:
+            new_m = {}
+            for f_idx, spec in enumerate(config.fields):
+                lv = patterns[:, f_idx]
+                present = lv >= 0
+                mass = np.bincount(lv[present], weights=weighted[present], minlength=spec.n_levels) + 1e-3
+                new_m[spec.name] = _clip(mass / mass.sum()).tolist()
+                delta = max(delta, float(np.max(np.abs(np.array(new_m[spec.name]) - np.array(m[spec.name])))))
+            m = new_m
+        lam = new_lam
+        if delta <= 1e-6:
+            break
+    return lam, m, its
 
 
 def train(levels: np.ndarray, u: dict[str, list[float]], config: MatchConfig,
-          sessions: list[np.ndarray] | None = None, total_pairs: float | None = None) -> Model:
+          sessions: list[np.ndarray] | None = None, total_pairs: float | None = None,
+          rules: tuple[int, ...] | None = None) -> Model:
     """m by EM per blocking rule, then the prior (two random records match) over all pairs.
 
     As in Splink: the pairs a blocking rule proposes agree on that rule's columns by construction,
@@ -511,8 +525,9 @@ def train(levels: np.ndarray, u: dict[str, list[float]], config: MatchConfig,
         sessions = [np.ones(len(levels), dtype=bool)]
         fixed_by = [set()]
     else:
-        fixed_by = [{f.name for f in config.fields if set(f.columns) & {p.column for p in rule}}
-                    for rule in config.blocking]
+        rules = rules if rules is not None else tuple(range(len(config.blocking)))
+        fixed_by = [{f.name for f in config.fields if set(f.columns) & {p.column for p in config.blocking[r]}}
+                    for r in rules]
     estimates: dict[str, list[list[float]]] = {n: [] for n in names}
     iterations, converged = 0, True
     for mask, fixed in zip(sessions, fixed_by):
@@ -536,24 +551,48 @@ def train(levels: np.ndarray, u: dict[str, list[float]], config: MatchConfig,
             m[name] = _clip(np.mean(np.array(runs), axis=0)).tolist()
     patterns, counts, _ = _pattern_table(levels, config)
     total = float(total_pairs) if total_pairs else float(counts.sum())
-    lam, its = _global_prior(patterns, counts, m, u, config, total)
+    lam, m, its = _global_em(patterns, counts, m, u, config, total, refine_m=False)
     return Model(lam=lam, m=m, u=u, iterations=iterations + its, converged=converged)
 
 
-def score(levels: np.ndarray, model: Model, config: MatchConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Match weight (bits) and probability of each pair."""
+def score(levels: np.ndarray, model: Model, config: MatchConfig, prep: Prepared | None = None,
+          i: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Match weight (bits) and probability of each pair.
+
+    With `term_frequency` on a comparison (and `prep`, `i` given), exact agreement on a value is
+    weighted by that value's own frequency instead of the average: two "Müller"s are weaker
+    evidence than two "Wojciechowski"s (as in Splink's term-frequency adjustments).
+    """
     prior = math.log2(model.lam / (1 - model.lam))
     weight = np.full(len(levels), prior, dtype=np.float64)
     for f_idx, w in enumerate(model.weights(config)):
         lv = levels[:, f_idx]
         present = lv >= 0
         weight[present] += w[lv[present]]
+        spec = config.fields[f_idx]
+        if spec.term_frequency and prep is not None and i is not None:
+            codes = prep.codes[spec.name]
+            counts = np.bincount(codes[codes >= 0], minlength=len(prep.uniques[spec.name])).astype(np.float64)
+            share = counts / max(1.0, counts.sum())
+            exact = np.flatnonzero(lv == 0)
+            u0 = model.u[spec.name][0]
+            weight[exact] += np.log2(u0 / np.maximum(share[codes[i[exact]]], PROBABILITY_FLOOR))
     prob = 1.0 / (1.0 + np.exp2(-np.clip(weight, -1000, 1000)))
     return weight, prob
 
 
 # ------------------------------------------------------------------------------------------- match
 DECISIONS = ("merge", "separate")
+
+
+@dataclass
+class ScoredPairs:
+    """Every candidate pair with its probability and evidence (levels, similarities), before decisions."""
+    ids: np.ndarray                     # record ids in id order (pairs refer to them)
+    pairs: pd.DataFrame                 # left_id, right_id, probability, match_weight, rule, <field>_level/_similarity
+    model: Model
+    blocking: BlockingStats
+    blocked_values: dict[str, int]
 
 
 @dataclass
@@ -572,9 +611,9 @@ class MatchResult:
                              "weakest_link_probability": c.weakest_link[c.labels]})
 
 
-def run_match(records: pd.DataFrame, config: MatchConfig, decisions: Iterable[tuple[str, str, str]] = (),
-              model: Model | None = None, seed: int = SEED, progress: Progress | None = None) -> MatchResult:
-    """Match `records` as `config` says; `decisions` are reviewer (left_id, right_id, merge|separate)."""
+def score_pairs(records: pd.DataFrame, config: MatchConfig, model: Model | None = None, seed: int = SEED,
+                progress: Progress | None = None) -> ScoredPairs:
+    """Block, compare and score: every candidate pair with its probability and evidence."""
     say = progress or (lambda _m: None)
     prep = prepare(records, config)
     n = len(prep.ids)
@@ -586,73 +625,93 @@ def run_match(records: pd.DataFrame, config: MatchConfig, decisions: Iterable[tu
     if model is None:
         u = estimate_u(prep, config, seed=seed)
         pair_code = i * n + j
-        sessions = [np.isin(pair_code, codes, assume_unique=True) for codes in bstats.rule_codes]
-        model = train(levels, u, config, sessions, total_pairs=_total_pairs(prep))
+        rules = config.training or tuple(range(len(config.blocking)))
+        sessions = [np.isin(pair_code, bstats.rule_codes[r], assume_unique=True) for r in rules]
+        model = train(levels, u, config, sessions, total_pairs=_total_pairs(prep), rules=rules)
         say(f"model estimated: lambda={model.lam:.4g}, EM {model.iterations} iterations"
             + ("" if model.converged else " (not converged)"))
-    weight, prob = score(levels, model, config)
-
+    weight, prob = score(levels, model, config, prep, i)
     rule = np.full(len(i), "fuzzy", dtype=object)
-    exact_hit = np.zeros(len(i), dtype=bool)
     for name in reversed(config.exact_links):
         f_idx = [f.name for f in config.fields].index(name)
-        hit = levels[:, f_idx] == 0
-        rule[hit] = f"{name}_exact"
-        exact_hit |= hit
-    decision = np.where(prob >= config.auto_merge, "merge", np.where(prob >= config.review, "review", "separate"))
-    decision = decision.astype(object)
-    decision[exact_hit & (prob >= config.review)] = "merge"
-    decision[exact_hit & (prob < config.review)] = "review"          # contradicted: a person looks
+        rule[levels[:, f_idx] == 0] = f"{name}_exact"
+    frame = {"left_id": prep.ids[i], "right_id": prep.ids[j], "probability": prob, "match_weight": weight,
+             "rule": rule}
+    for f_idx, spec in enumerate(config.fields):
+        frame[f"{spec.name}_level"] = levels[:, f_idx]
+        frame[f"{spec.name}_similarity"] = sims[:, f_idx]
+    return ScoredPairs(prep.ids, pd.DataFrame(frame), model, bstats, prep.blocked)
 
-    index = {rid: k for k, rid in enumerate(prep.ids)}
+
+def decide(probability: np.ndarray, rule: np.ndarray, config: MatchConfig) -> np.ndarray:
+    """merge / review / separate by the thresholds; an exact-link pair is never silently separated."""
+    exact = rule != "fuzzy"
+    decision = np.where(probability >= config.auto_merge, "merge",
+                        np.where(probability >= config.review, "review", "separate")).astype(object)
+    decision[exact & (probability < config.review)] = "review"      # contradicted: a person looks, never silently split
+    return decision
+
+
+def resolve(ids: np.ndarray, pairs: pd.DataFrame, config: MatchConfig,
+            decisions: Iterable[tuple[str, str, str]] = (), progress: Progress | None = None
+            ) -> tuple[pd.DataFrame, ClusterResult]:
+    """Decisions for scored pairs (reviewers' first), then clusters. Returns pairs with `decision`."""
+    say = progress or (lambda _m: None)
+    ids = np.asarray(ids).astype(str)
+    n = len(ids)
+    index = pd.Series(np.arange(n, dtype=np.int64), index=ids)
+    i = index.reindex(pairs["left_id"].astype(str)).to_numpy()
+    j = index.reindex(pairs["right_id"].astype(str)).to_numpy()
+    prob = pairs["probability"].to_numpy(dtype=np.float64)
+    decision = decide(prob, pairs["rule"].to_numpy(dtype=object), config)
+    rule = pairs["rule"].to_numpy(dtype=object).copy()
+
     reviewed: dict[tuple[int, int], str] = {}
-    unknown_ids = []
+    unknown = []
     for left, right, d in decisions:
         if d not in DECISIONS:
             raise MatchInputError(f"review decision {d!r} for ({left}, {right}): expected merge or separate")
         a, b = index.get(str(left)), index.get(str(right))
         if a is None or b is None:
-            unknown_ids.append((left, right))
-            continue
-        if a != b:
-            reviewed[(min(a, b), max(a, b))] = d
-    if unknown_ids:
-        say(f"{len(unknown_ids)} review decision(s) name ids not in the input; ignored: {unknown_ids[:3]}")
-    pair_code = i * n + j
-    reviewed_code = {a * n + b: d for (a, b), d in reviewed.items()}
-    if reviewed_code:
-        hit = np.isin(pair_code, np.fromiter(reviewed_code, dtype=np.int64))
-        for k in np.flatnonzero(hit):
-            decision[k] = "review_" + reviewed_code[int(pair_code[k])]
+            unknown.append((left, right))
+        elif a != b:
+            reviewed[(min(int(a), int(b)), max(int(a), int(b)))] = d    # the last decision on a pair wins
+    if unknown:
+        say(f"{len(unknown)} review decision(s) name ids not in the input, ignored: {unknown[:3]}")
+    code = i * n + j
+    if reviewed:
+        by_code = {a * n + b: d for (a, b), d in reviewed.items()}
+        for k in np.flatnonzero(np.isin(code, np.fromiter(by_code, dtype=np.int64))):
+            decision[k] = "review_" + by_code[int(code[k])]
             rule[k] = "review"
-    forced = [(a, b) for (a, b), d in reviewed.items() if d == "merge"]
-    forbidden = [(a, b) for (a, b), d in reviewed.items() if d == "separate"]
-
     accept = np.flatnonzero(decision == "merge")
-    order = np.lexsort((j[accept], i[accept], -prob[accept]))        # strongest first, ties by id
-    accept = accept[order]
-    clusters = cluster(n, forced=forced,
-                       links=list(zip(i[accept].tolist(), j[accept].tolist(), prob[accept].tolist())),
-                       cannot_link=forbidden, max_size=config.max_cluster_size)
-    refused = {(a, b): why for a, b, why in clusters.refused}
-    if refused:
-        for k in accept:
-            why = refused.get((int(i[k]), int(j[k])))
-            if why:
-                decision[k] = f"refused_{why}"
-
-    frame = {"left_id": prep.ids[i], "right_id": prep.ids[j], "probability": prob, "match_weight": weight,
-             "rule": rule, "decision": decision}
-    for f_idx, spec in enumerate(config.fields):
-        frame[f"{spec.name}_level"] = levels[:, f_idx]
-        frame[f"{spec.name}_similarity"] = sims[:, f_idx]
-    pairs = pd.DataFrame(frame)
-    # pairs a reviewer decided on that blocking never proposed still show, as evidence of the decision
-    proposed = set(pair_code.tolist()) if reviewed else set()
+    accept = accept[np.lexsort((j[accept], i[accept], -prob[accept]))]      # strongest first, ties by id
+    clusters = cluster(n, links=list(zip(i[accept].tolist(), j[accept].tolist(), prob[accept].tolist())),
+                       forced=[k for k, d in reviewed.items() if d == "merge"],
+                       cannot_link=[k for k, d in reviewed.items() if d == "separate"],
+                       max_size=config.max_cluster_size)
+    if clusters.refused:
+        refused = pd.Series({a * n + b: f"refused_{why}" for a, b, why in clusters.refused})
+        hit = np.flatnonzero(np.isin(code, refused.index.to_numpy()))
+        decision[hit] = refused.reindex(code[hit]).to_numpy()
+        say(f"{len(clusters.refused):,} link(s) refused (cluster size cap or a reviewer's separate)")
+    out = pairs.copy()
+    out["rule"] = rule
+    out["decision"] = decision
+    # pairs a reviewer decided that blocking never proposed still show, as the evidence of the decision
+    proposed = set(code.tolist())
     extra = [(a, b, d) for (a, b), d in reviewed.items() if a * n + b not in proposed]
     if extra:
-        pairs = pd.concat([pairs, pd.DataFrame({
-            "left_id": [prep.ids[a] for a, _, _ in extra], "right_id": [prep.ids[b] for _, b, _ in extra],
+        out = pd.concat([out, pd.DataFrame({
+            "left_id": [ids[a] for a, _, _ in extra], "right_id": [ids[b] for _, b, _ in extra],
             "probability": np.nan, "match_weight": np.nan, "rule": "review",
             "decision": [f"review_{d}" for _, _, d in extra]})], ignore_index=True)
-    return MatchResult(prep.ids, pairs, clusters, model, bstats, prep.blocked)
+    return out, clusters
+
+
+def run_match(records: pd.DataFrame, config: MatchConfig, decisions: Iterable[tuple[str, str, str]] = (),
+              model: Model | None = None, seed: int = SEED, progress: Progress | None = None) -> MatchResult:
+    """Match `records` as `config` says; `decisions` are reviewer (left_id, right_id, merge|separate)."""
+    scored = score_pairs(records, config, model=model, seed=seed, progress=progress)
+    pairs, clusters = resolve(scored.ids, scored.pairs, config, decisions, progress)
+    return MatchResult(scored.ids, pairs, clusters, scored.model, scored.blocking, scored.blocked_values)
