@@ -182,7 +182,7 @@ def candidate_pairs(prep: Prepared, config: MatchConfig, progress: Progress | No
                    coalesce(sum(n) filter (where n > $cap), 0) as skipped_records,
                    coalesce(max(n), 0) as largest
             from (select k, count(*) as n from keys_df where k is not null group by k)""",
-                            {"cap": config.max_block_size}).fetchone()
+                            {"cap": config.max_block_size}).fetchall()[0]
         across = "and a.g is distinct from b.g and a.g is not null and b.g is not null" if prep.group is not None else ""
         pairs = con.execute(f"""
             with usable as (

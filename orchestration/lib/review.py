@@ -102,7 +102,7 @@ def append_ledger(con: duckdb.DuckDBPyConnection, decided: pd.DataFrame, run_id:
     fields = sorted({c[:-len("_level")] for c in decided.columns if c.endswith("_level")})
     evidence = ", ".join(f"{f} := {{'level': {f}_level, 'similarity': round({f}_similarity, 4)}}" for f in fields)
     con.register("decided_pairs", decided)
-    before = con.execute("select count(*) from identity.merge_ledger").fetchone()[0]
+    before = con.execute("select count(*) from identity.merge_ledger").fetchall()[0][0]
     con.execute(f"""
         insert into identity.merge_ledger
         with latest as (
@@ -123,7 +123,7 @@ def append_ledger(con: duckdb.DuckDBPyConnection, decided: pd.DataFrame, run_id:
                {f"to_json(struct_pack({evidence}))" if fields else "null"}
         from changed""", {"run": run_id, "as_of": as_of})
     con.unregister("decided_pairs")
-    return con.execute("select count(*) from identity.merge_ledger").fetchone()[0] - before
+    return con.execute("select count(*) from identity.merge_ledger").fetchall()[0][0] - before
 
 
 def write_queue(con: duckdb.DuckDBPyConnection, decided: pd.DataFrame, review_dir: Path) -> pd.DataFrame:
