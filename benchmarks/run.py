@@ -1,6 +1,8 @@
 """`make bench`: generation, ingest + staging, and the whole pipeline at 100k contacts / 90 days.
 
 Sizes from BENCH_CONTACTS (default 100000) and BENCH_DAYS (90); output under bench_out/.
+Then identity resolution against ground truth beside Splink (benchmarks/identity.py; sizes from
+BENCH_IDENTITY_SIZES; BENCH_IDENTITY=0 skips it).
 Each phase runs in its own process (its own peak RSS). The baseline is DuckDB's plain typed
 read_json of the same files in the same run: our ingest is reported as a ratio to it.
 """
@@ -58,6 +60,10 @@ def main() -> None:
           f"success={pipe['success']}, peak RSS {pipe['peak_rss_mb']:,.0f} MB")
     (OUT / "results.json").write_text(json.dumps(
         {"contacts": CONTACTS, "days": DAYS, "baseline": base, "ingest": ing, "pipeline": pipe}, indent=2))
+    if os.environ.get("BENCH_IDENTITY", "1") != "0":  # identity resolution vs Splink: benchmarks/identity.py
+        from benchmarks import identity
+
+        identity.main()
 
 
 if __name__ == "__main__":
