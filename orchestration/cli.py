@@ -154,7 +154,10 @@ def dedupe(input_path: Path, config_path: Path, out: Path, pairs_out: Path | Non
     except (MatchConfigError, MatchInputError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    counts = outcome.result.pairs["decision"].value_counts().to_dict()
+    from orchestration.lib.matching import DECISION_NAMES
+
+    codes = outcome.result.resolution.decision
+    counts = {DECISION_NAMES[c]: int((codes == c).sum()) for c in sorted(set(codes.tolist()))}
     click.echo(f"{outcome.records:,} records -> {outcome.clusters:,} clusters "
                f"({outcome.merged_records:,} records in clusters of 2+); pairs: "
                + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items()))

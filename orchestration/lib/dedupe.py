@@ -90,8 +90,15 @@ def dedupe(input_path: Path, config: MatchConfig, out: Path, pairs_out: Path | N
     out.parent.mkdir(parents=True, exist_ok=True)
     clusters.to_csv(out, index=False)
     if pairs_out:
+        import duckdb
+
+        from orchestration.lib.pair_tables import register_scored
+
         pairs_out.parent.mkdir(parents=True, exist_ok=True)
-        result.pairs.sort_values(["left_id", "right_id"]).to_csv(pairs_out, index=False)
+        with duckdb.connect() as con:
+            register_scored(con, result.scored, result.resolution.decision, result.resolution.reviewed_only)
+            target = str(pairs_out).replace("'", "''")
+            con.execute(f"copy (select * from scored_pairs order by left_id, right_id) to '{target}' (header)")
     if model_out:
         model_out.write_text(json.dumps(result.model.to_dict(config), indent=2), encoding="utf-8")
     sizes = result.clusters.sizes

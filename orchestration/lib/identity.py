@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from orchestration.lib.match_config import MatchConfig, load_config
+from orchestration.lib.normalize import normalize_email
 
 CONTACTS_MATCH_CONFIG = Path(__file__).with_name("contacts_match.yml")
 MATCH_COLUMNS = ("contact_id", "first_name_folded", "last_name_folded", "birth_date", "birth_year",
@@ -43,6 +44,15 @@ def matching_frame(normalized: pd.DataFrame) -> pd.DataFrame:
     for col in ("first_name_folded", "last_name_folded", "phone_e164", "gender", "city_folded", "postal_code"):
         out[col] = normalized[col]
     out["match_email"] = normalized["email"].where(normalized["email_status"] == "valid", None)
+    # 'anna.m @web.de' is malformed for sending, but whitespace inside it is a typing slip: it still
+    # says who the person is, so it takes part in matching (never in the golden email)
+    malformed = np.flatnonzero((normalized["email_status"] == "malformed").to_numpy())
+    for k in malformed:
+        text = normalized["email"].iat[k]
+        if text and any(ch.isspace() for ch in text):
+            repaired = normalize_email("".join(text.split()))
+            if repaired.status == "valid":
+                out.iat[k, out.columns.get_loc("match_email")] = repaired.email
     bd = pd.to_datetime(normalized["birth_date"], errors="coerce")
     out["birth_date"] = bd.dt.strftime("%Y-%m-%d").where(bd.notna(), None)
     out["birth_year"] = bd.dt.year.astype("Int64").astype(str).where(bd.notna(), None)

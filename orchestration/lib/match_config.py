@@ -15,6 +15,7 @@ fields:                       # one comparison = one piece of evidence in the Fe
     comparator: jaro_winkler  # exact | jaro_winkler | levenshtein | token_set | date | email | phone
     levels: [0.92, 0.80]      # similarity cut-offs, high to low (defaults per comparator)
     term_frequency: true      # exact agreement on a common value (Müller) counts less than on a rare one
+    swap_with: surname        # given name and surname entered the wrong way round still agree
   - name: location
     columns: [suburb, postcode]   # correlated columns: ONE comparison (values joined with a space)
     comparator: token_set
@@ -22,7 +23,7 @@ blocking:                     # candidates agree on every key part of at least o
   - [soundex(surname), year(date_of_birth)]
   - [email]
 training: [[email]]           # optional: the blocking rules whose pairs train m (EM sessions); default all
-exact_links: [email]          # comparisons whose exact agreement is never silently separated (review)
+exact_links: [email]          # exact agreement here is reviewed, not separated, unless p < 0.01
 thresholds: {auto_merge: 0.95, review: 0.6}
 max_cluster_size: 10
 max_block_size: 500           # larger blocks are skipped and reported (never all pairs)
@@ -47,7 +48,7 @@ DEFAULT_LEVELS = {
     "levenshtein": (0.85, 0.65),
     "token_set": (0.90, 0.60),
     "date": (),        # levels: equal, one edit (typo / transposition), same year, else
-    "email": (),       # levels: equal, one typo (local part one edit off, or a domain typo), else
+    "email": (),       # levels: equal, same local part at a domain one edit away (gmial.com), else
     "phone": (),       # levels: equal, same last 8 digits, else
 }
 KEY_FUNCTIONS = ("soundex", "metaphone", "nysiis", "lower", "fold", "digits", "year", "local_part", "domain")
@@ -67,6 +68,7 @@ class FieldSpec:
     comparator: str
     levels: tuple[float, ...]
     term_frequency: bool = False
+    swap_with: str | None = None      # another comparison whose values may be swapped with this one's
 
     @property
     def n_levels(self) -> int:
@@ -78,7 +80,7 @@ class FieldSpec:
         if self.comparator == "date":
             return ["exact", "one_edit", "same_year", "different"]
         if self.comparator == "email":
-            return ["exact", "one_typo", "different"]
+            return ["exact", "domain_typo", "different"]
         if self.comparator == "phone":
             return ["exact", "same_last_8_digits", "different"]
         return ["exact"] + [f">={c:g}" for c in self.levels] + ["different"]
@@ -189,10 +191,10 @@ def parse_config(doc, source: str = "<config>") -> MatchConfig:
         where = f"{source}: fields[{i}]"
         if not isinstance(f, dict):
             raise MatchConfigError(f"{where}: expected a mapping with column (or columns) and comparator")
-        bad = sorted(set(f) - {"name", "column", "columns", "comparator", "levels", "term_frequency"})
+        bad = sorted(set(f) - {"name", "column", "columns", "comparator", "levels", "term_frequency", "swap_with"})
         if bad:
             raise MatchConfigError(f"{where}: unknown key(s) {bad}; expected name, column|columns, comparator, "
-                                   "levels, term_frequency")
+                                   "levels, term_frequency, swap_with")
         tf = f.get("term_frequency", False)
         if not isinstance(tf, bool):
             raise MatchConfigError(f"{where}.term_frequency: expected true or false, got {tf!r}")
@@ -217,7 +219,8 @@ def parse_config(doc, source: str = "<config>") -> MatchConfig:
             raise MatchConfigError(f"{where}.name: expected a snake_case name, got {name!r}")
         if any(x.name == name for x in fields):
             raise MatchConfigError(f"{where}.name: duplicate comparison name {name!r}")
-        fields.append(FieldSpec(name, tuple(cols), comparator, tuple(float(x) for x in levels), tf))
+        fields.append(FieldSpec(name, tuple(cols), comparator, tuple(float(x) for x in levels), tf,
+                                f.get("swap_with")))
     if not isinstance(doc["blocking"], list) or not doc["blocking"]:
         raise MatchConfigError(f"{source}: blocking: expected a non-empty list of rules (each a list of key parts)")
     blocking = []
@@ -242,6 +245,13 @@ def parse_config(doc, source: str = "<config>") -> MatchConfig:
     if review > auto_merge:
         raise MatchConfigError(f"{source}: thresholds: review ({review}) must not be above auto_merge ({auto_merge})")
     names = {f.name for f in fields}
+    for i, f in enumerate(fields):
+        if f.swap_with is not None:
+            other = next((g for g in fields if g.name == f.swap_with), None)
+            if other is None or other is f or other.comparator not in ("jaro_winkler", "levenshtein", "exact") \
+                    or f.comparator not in ("jaro_winkler", "levenshtein", "exact"):
+                raise MatchConfigError(f"{source}: fields[{i}].swap_with: expected the name of another "
+                                       f"jaro_winkler/levenshtein/exact comparison, got {f.swap_with!r}")
     exact_links = doc.get("exact_links") or []
     for i, name in enumerate(exact_links):
         if name not in names:

@@ -41,6 +41,7 @@ SEED = 42
 U_SAMPLE_PAIRS = 1_000_000      # random pairs for estimating u (the non-exact levels)
 EM_MAX_ITERATIONS = 60
 EM_TOLERANCE = 1e-7
+EXACT_LINK_FLOOR = 0.01         # an exact-link pair below this probability is plainly two people
 PROBABILITY_FLOOR = 1e-6        # m and u never reach 0 or 1 (no single field is proof)
 
 Progress = Callable[[str], None]
@@ -57,17 +58,18 @@ class Prepared:
     values: dict[str, np.ndarray]         # comparison name -> object array of str | None
     codes: dict[str, np.ndarray]          # comparison name -> int64 codes (-1 missing)
     uniques: dict[str, np.ndarray]        # comparison name -> distinct values (code -> value)
-    keys: list[np.ndarray]                # per blocking rule: object array of key text | None
+    key_parts: pd.DataFrame               # one column per distinct blocking key part (text or None)
+    part_names: list[list[str]]           # per blocking rule: its key part columns in key_parts
     group: np.ndarray | None              # link_across value per record, or None
     blocked: dict[str, int] = field(default_factory=dict)   # comparison -> values blocked
     derived: dict = field(default_factory=dict)              # comparison -> _Derived (filled by compare)
 
 
 def _text(series: pd.Series) -> np.ndarray:
-    """Trimmed text with empty -> None, as an object array."""
-    out = series.astype("object").where(series.notna(), None)
-    vals = np.array([None if v is None else (str(v).strip() or None) for v in out], dtype=object)
-    return vals
+    """Trimmed text with empty -> None, as an object array (each distinct value handled once)."""
+    codes, uniq = pd.factorize(series.astype("object"), use_na_sentinel=True)
+    cleaned = np.array([None] + [(str(v).strip() or None) for v in uniq], dtype=object)
+    return cleaned[codes + 1]
 
 
 def _apply_key(values: np.ndarray, part: KeyPart) -> np.ndarray:
@@ -77,16 +79,15 @@ def _apply_key(values: np.ndarray, part: KeyPart) -> np.ndarray:
     from orchestration.lib.key_functions import key_function
 
     fns = [key_function(f) for f in part.functions]
-    uniq, inverse = np.unique(np.where(values == None, "", values).astype(str), return_inverse=True)  # noqa: E711
-    mapped = []
-    for u in uniq:
-        v = u or None
+    codes, uniq = pd.factorize(pd.Series(values, dtype="object"), use_na_sentinel=True)
+    mapped = [None]
+    for v in uniq:
         for fn in fns:
             if v is None:
                 break
             v = fn(v) or None
         mapped.append(v)
-    return np.array(mapped, dtype=object)[inverse]
+    return np.array(mapped, dtype=object)[codes + 1]
 
 
 def prepare(records: pd.DataFrame, config: MatchConfig) -> Prepared:
@@ -102,19 +103,26 @@ def prepare(records: pd.DataFrame, config: MatchConfig) -> Prepared:
     dup = ids[ids.duplicated()]
     if len(dup):
         raise MatchInputError(f"id column {config.id_column!r} is not unique: {sorted(set(dup))[:5]} repeat")
-    order = np.argsort(ids.to_numpy().astype(str), kind="stable")
+    id_array = ids.to_numpy(dtype=object)
+    order = np.argsort(id_array.astype(str), kind="stable")
     recs = records.iloc[order].reset_index(drop=True)
-    sorted_ids = ids.to_numpy().astype(str)[order]
+    sorted_ids = id_array[order]
 
+    text = {c: _text(recs[c]) for c in config.columns if c != config.id_column}
     values: dict[str, np.ndarray] = {}
     for f in config.fields:
         if len(f.columns) == 1:
-            v = _text(recs[f.columns[0]])
+            v = text[f.columns[0]]
         else:
-            parts = [_text(recs[c]) for c in f.columns]
-            v = np.array([" ".join(p for p in row if p) or None for row in zip(*parts)], dtype=object)
+            joined = None
+            for c in f.columns:
+                col = pd.Series(text[c], dtype="object").fillna("")
+                joined = col if joined is None else joined + " " + col
+            joined = joined.str.strip().str.replace(r"\s+", " ", regex=True)
+            v = joined.where(joined != "", None).to_numpy(dtype=object)
         if f.comparator in ("email", "exact", "phone"):
-            v = np.array([None if x is None else x.lower() for x in v], dtype=object)
+            codes, uniq = pd.factorize(pd.Series(v, dtype="object"), use_na_sentinel=True)
+            v = np.array([None] + [x.lower() for x in uniq], dtype=object)[codes + 1]
         values[f.name] = v
 
     blocked_counts: dict[str, int] = {}
@@ -123,11 +131,10 @@ def prepare(records: pd.DataFrame, config: MatchConfig) -> Prepared:
         blocked = set(config.blocked_values.get(f.name, ())) | set(
             x for c in f.columns for x in config.blocked_values.get(c, ()))
         if f.name in config.exact_links:
-            s = pd.Series(v, dtype="object")
-            counts = s.value_counts()
-            blocked |= set(counts[counts > config.max_value_share].index)
+            counts = pd.Series(v, dtype="object").value_counts()
+            blocked |= {str(x).lower() for x in counts[counts > config.max_value_share].index}
         if blocked:
-            mask = np.array([x is not None and x.lower() in blocked for x in v])
+            mask = pd.Series(v, dtype="object").str.lower().isin(blocked).to_numpy()
             if mask.any():
                 v = v.copy()
                 v[mask] = None
@@ -140,19 +147,26 @@ def prepare(records: pd.DataFrame, config: MatchConfig) -> Prepared:
         codes[name] = c.astype(np.int64)
         uniques[name] = np.asarray(u, dtype=object)
 
-    raw_cols = {c: _text(recs[c]) for c in {p.column for rule in config.blocking for p in rule}}
+    raw_cols = {c: text[c] for c in {p.column for rule in config.blocking for p in rule}}
     # a blocked comparison value is also unusable as a blocking key of the same column
     for f in config.fields:
         if len(f.columns) == 1 and f.columns[0] in raw_cols and blocked_counts.get(f.name):
             raw_cols[f.columns[0]] = np.where(values[f.name] == None, None, raw_cols[f.columns[0]])  # noqa: E711
-    keys = []
+    parts: dict[str, np.ndarray] = {}
+    part_names = []
     for rule in config.blocking:
-        parts = [_apply_key(raw_cols[p.column], p) for p in rule]
-        key = np.array([None if any(x is None for x in row) else "\x1f".join(row) for row in zip(*parts)],
-                       dtype=object)
-        keys.append(key)
-    group = _text(recs[config.link_across]) if config.link_across else None
-    return Prepared(sorted_ids, values, codes, uniques, keys, group, blocked_counts)
+        names = []
+        for p in rule:
+            key = str(p)
+            if key not in parts:
+                parts[key] = _apply_key(raw_cols[p.column], p)
+            names.append(key)
+        part_names.append(names)
+    key_parts = pd.DataFrame({f"p{n}": parts[k] for n, k in enumerate(parts)})
+    column_of = {k: f"p{n}" for n, k in enumerate(parts)}
+    part_names = [[column_of[k] for k in names] for names in part_names]
+    group = text[config.link_across] if config.link_across else None
+    return Prepared(sorted_ids, values, codes, uniques, key_parts, part_names, group, blocked_counts)
 
 
 # ------------------------------------------------------------------------------------------- block
@@ -160,50 +174,55 @@ def prepare(records: pd.DataFrame, config: MatchConfig) -> Prepared:
 class BlockingStats:
     rules: list[dict]
     candidate_pairs: int
-    rule_codes: list[np.ndarray] = field(default_factory=list, repr=False)   # per rule: sorted i * n + j
 
 
 def candidate_pairs(prep: Prepared, config: MatchConfig, progress: Progress | None = None
-                    ) -> tuple[np.ndarray, np.ndarray, BlockingStats]:
-    """Distinct (i, j), i < j, agreeing on some blocking rule; skips blocks above max_block_size."""
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, BlockingStats]:
+    """Distinct (i, j), i < j, agreeing on some blocking rule, with a bit mask of the rules they agree on.
+
+    One DuckDB query per rule joins the records on the rule's key (NULL in any part: no key); blocks
+    larger than max_block_size are skipped and reported. The union is aggregated in DuckDB.
+    """
     import duckdb
 
     con = duckdb.connect()
     n = len(prep.ids)
-    stats = []
-    frames = []
-    for r, key in enumerate(prep.keys):
-        df = pd.DataFrame({"i": np.arange(n, dtype=np.int64), "k": key})
-        if prep.group is not None:
-            df["g"] = prep.group
-        con.register("keys_df", df)
-        sizes = con.execute("""
-            select count(*) filter (where n > $cap) as skipped_blocks,
-                   coalesce(sum(n) filter (where n > $cap), 0) as skipped_records,
-                   coalesce(max(n), 0) as largest
-            from (select k, count(*) as n from keys_df where k is not null group by k)""",
-                            {"cap": config.max_block_size}).fetchall()[0]
-        across = "and a.g is distinct from b.g and a.g is not null and b.g is not null" if prep.group is not None else ""
-        pairs = con.execute(f"""
-            with usable as (
-                select i, k{', g' if prep.group is not None else ''} from keys_df
-                where k is not null
-                  and k in (select k from keys_df where k is not null group by k having count(*) <= $cap)
-            )
-            select a.i as i, b.i as j from usable a join usable b on a.k = b.k and a.i < b.i {across}
-        """, {"cap": config.max_block_size}).fetchnumpy()
-        con.unregister("keys_df")
-        frames.append((pairs["i"].astype(np.int64), pairs["j"].astype(np.int64)))
+    frame = prep.key_parts.copy()
+    frame.insert(0, "i", np.arange(n, dtype=np.int64))
+    if prep.group is not None:
+        frame["g"] = prep.group
+    con.register("key_parts", frame)
+    across = "and a.g <> b.g" if prep.group is not None else ""
+    stats, selects = [], []
+    for r, names in enumerate(prep.part_names):
+        key = " || chr(31) || ".join(f"{c}" for c in names)
+        con.execute(f"""create or replace temp table rule_{r} as
+            select i, {key} as k{', g' if prep.group is not None else ''} from key_parts
+            where {' and '.join(f'{c} is not null' for c in names)}""")
+        skipped, skipped_records, largest = con.execute(f"""
+            select count(*) filter (where n > $cap), coalesce(sum(n) filter (where n > $cap), 0),
+                   coalesce(max(n), 0)
+            from (select count(*) as n from rule_{r} group by k)""", {"cap": config.max_block_size}).fetchall()[0]
+        con.execute(f"""
+            create or replace temp table pairs_{r} as
+            with usable as (select * from rule_{r} where k in (
+                select k from rule_{r} group by k having count(*) <= $cap))
+            select a.i as i, b.i as j from usable a join usable b on a.k = b.k and a.i < b.i {across}""",
+                    {"cap": config.max_block_size})
+        pairs = con.execute(f"select count(*) from pairs_{r}").fetchall()[0][0]
+        selects.append(f"select i, j, {1 << r}::bigint as bit from pairs_{r}")
         rule_text = ", ".join(str(p) for p in config.blocking[r])
-        stats.append({"rule": f"[{rule_text}]", "pairs": int(len(pairs["i"])), "skipped_blocks": int(sizes[0]),
-                      "skipped_records": int(sizes[1]), "largest_block": int(sizes[2])})
+        stats.append({"rule": f"[{rule_text}]", "pairs": int(pairs), "skipped_blocks": int(skipped),
+                      "skipped_records": int(skipped_records), "largest_block": int(largest)})
         if progress:
-            progress(f"blocking rule {r + 1}/{len(prep.keys)} [{rule_text}]: {len(pairs['i']):,} pairs"
-                     + (f", {sizes[0]} blocks over {config.max_block_size} records skipped" if sizes[0] else ""))
+            progress(f"blocking rule {r + 1}/{len(prep.part_names)} [{rule_text}]: {pairs:,} pairs"
+                     + (f", {skipped} blocks over {config.max_block_size} records skipped" if skipped else ""))
+    result = con.execute(f"""
+        select i, j, bit_or(bit) as rules from ({' union all '.join(selects)}) group by i, j order by i, j
+    """).fetchnumpy()
     con.close()
-    rule_codes = [np.unique(i * n + j) for i, j in frames]
-    code = np.unique(np.concatenate(rule_codes)) if rule_codes else np.zeros(0, dtype=np.int64)
-    return code // n, code % n, BlockingStats(stats, int(len(code)), rule_codes)
+    i, j, rules = (result[c].astype(np.int64) for c in ("i", "j", "rules"))
+    return i, j, rules, BlockingStats(stats, int(len(i)))
 
 
 # ----------------------------------------------------------------------------------------- compare
@@ -239,8 +258,6 @@ class _Derived:
             self.domain = np.array([p[2] for p in parts], dtype=object)
             self.local_code = _codes_of(self.local.tolist())
             self.domain_code = _codes_of(self.domain.tolist())
-            self.initial_ok = np.array([len(p[0]) >= 6 for p in parts], dtype=bool)
-            self.initial_code = _codes_of([p[0][:1] for p in parts])
         elif comparator == "phone":
             tails = ["".join(ch for ch in v if ch.isdigit())[-8:] for v in vals]
             self.tail_code = _codes_of([t if len(t) >= 6 else None for t in tails])
@@ -255,7 +272,7 @@ def _levels_for_distinct(spec: FieldSpec, uniq: np.ndarray, derived: _Derived | 
                          ib: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Levels (>= 1: not exactly equal) and similarity for distinct non-equal value pairs (by index)."""
     from rapidfuzz import process
-    from rapidfuzz.distance import OSA, JaroWinkler
+    from rapidfuzz.distance import OSA
 
     last = spec.n_levels - 1
     if spec.comparator == "exact":
@@ -275,24 +292,18 @@ def _levels_for_distinct(spec: FieldSpec, uniq: np.ndarray, derived: _Derived | 
         level[(dist <= 1) | swapped] = 1
         return level, (1.0 - np.minimum(dist, 10) / 10.0).astype(np.float32)
     if spec.comparator == "email":
-        # a typo: same domain and the local parts one edit apart (same first letter: initials-style
-        # locals like pberger / mberger are different people), or same local part and the domains
-        # close (gmial.com). A merely similar local part is no evidence beyond the names it is made of.
+        # a typo: the same local part at a domain one edit away (gmial.com, otlook.es). A similar local
+        # part is no evidence beyond the names it is made of: anna.muller@ and anna.mueller@ at one
+        # provider are as often two people as one.
         same_dom = d.domain_code[ia] == d.domain_code[ib]
         same_loc = d.local_code[ia] == d.local_code[ib]
         level = np.full(len(ia), 2, dtype=np.int8)
         sim = np.zeros(len(ia), dtype=np.float32)
-        k = np.flatnonzero(same_dom & d.initial_ok[ia] & (d.initial_code[ia] == d.initial_code[ib]))
-        if len(k):
-            dist = process.cpdist(d.local[ia[k]].tolist(), d.local[ib[k]].tolist(), scorer=OSA.distance, workers=-1)
-            level[k[dist <= 1]] = 1
-            sim[k] = 1.0 - np.minimum(dist, 10) / 10.0
         k = np.flatnonzero(same_loc & ~same_dom)
         if len(k):
-            ds = process.cpdist(d.domain[ia[k]].tolist(), d.domain[ib[k]].tolist(),
-                                scorer=JaroWinkler.normalized_similarity, workers=-1, dtype=np.float32)
-            level[k[ds >= 0.85]] = 1
-            sim[k] = ds
+            dd = process.cpdist(d.domain[ia[k]].tolist(), d.domain[ib[k]].tolist(), scorer=OSA.distance, workers=-1)
+            level[k[dd <= 1]] = 1                       # gmial.com, otlook.es; not gmail.com vs hotmail.com
+            sim[k] = 1.0 - np.minimum(dd, 10) / 10.0
         return level, sim
     if spec.comparator == "phone":
         same = (d.tail_code[ia] >= 0) & (d.tail_code[ia] == d.tail_code[ib])
@@ -323,7 +334,37 @@ def compare(prep: Prepared, config: MatchConfig, i: np.ndarray, j: np.ndarray
             lv, sv = _levels_for_distinct(spec, uniq, prep.derived[spec.name], distinct // width, distinct % width)
             levels[rest, f_idx] = lv[inverse]
             sims[rest, f_idx] = sv[inverse]
+    _swapped_fields(prep, config, i, j, levels, sims)
     return levels, sims
+
+
+def _swapped_fields(prep: Prepared, config: MatchConfig, i: np.ndarray, j: np.ndarray, levels: np.ndarray,
+                    sims: np.ndarray) -> None:
+    """Fields entered the wrong way round (first name in the last-name column): for a comparison with
+    `swap_with`, a pair that disagrees on both fields but agrees crosswise takes the crosswise levels."""
+    names = [f.name for f in config.fields]
+    for f_idx, spec in enumerate(config.fields):
+        if not spec.swap_with:
+            continue
+        g_idx = names.index(spec.swap_with)
+        other = config.fields[g_idx]
+        worst_f, worst_g = spec.n_levels - 1, other.n_levels - 1
+        k = np.flatnonzero((levels[:, f_idx] == worst_f) & (levels[:, g_idx] == worst_g))
+        if not len(k):
+            continue
+        vf, vg = prep.values[spec.name], prep.values[other.name]
+        a_f, b_g = vf[i[k]].tolist(), vg[j[k]].tolist()
+        a_g, b_f = vg[i[k]].tolist(), vf[j[k]].tolist()
+        lv_1, s_1 = _levels_for_distinct(spec, np.array(a_f + b_g, dtype=object), None,
+                                         np.arange(len(k)), np.arange(len(k), 2 * len(k)))
+        lv_2, s_2 = _levels_for_distinct(other, np.array(a_g + b_f, dtype=object), None,
+                                         np.arange(len(k)), np.arange(len(k), 2 * len(k)))
+        equal_1 = np.array([x == y for x, y in zip(a_f, b_g)])
+        equal_2 = np.array([x == y for x, y in zip(a_g, b_f)])
+        lv_1[equal_1], lv_2[equal_2] = 0, 0
+        hit = (lv_1 < worst_f - 1) & (lv_2 < worst_g - 1)   # both crosswise at least the first similarity band
+        levels[k[hit], f_idx], levels[k[hit], g_idx] = lv_1[hit], lv_2[hit]
+        sims[k[hit], f_idx], sims[k[hit], g_idx] = s_1[hit], s_2[hit]
 
 
 # ------------------------------------------------------------------------------------------- model
@@ -540,15 +581,17 @@ def train(levels: np.ndarray, u: dict[str, list[float]], config: MatchConfig,
             if name in fixed:
                 sub[:, f_idx] = -1
         patterns, counts, _ = _pattern_table(sub, config)
-        _, m, its, ok = _em(patterns, counts, _initial_m(config), u, 0.1, config, estimate)
+        lam_s, m, its, ok = _em(patterns, counts, _initial_m(config), u, 0.1, config, estimate)
         iterations += its
         converged = converged and ok
         for name in estimate:
-            estimates[name].append(m[name])
+            estimates[name].append((lam_s, m[name]))
     m = _initial_m(config)
     for name, runs in estimates.items():
         if runs:
-            m[name] = _clip(np.mean(np.array(runs), axis=0)).tolist()
+            # from the purest session that estimated it: in a session of mostly non-matches (a common
+            # surname in one postcode) a few look-alikes pass for matches and blur what matches look like
+            m[name] = _clip(np.array(max(runs, key=lambda r: r[0])[1])).tolist()
     patterns, counts, _ = _pattern_table(levels, config)
     total = float(total_pairs) if total_pairs else float(counts.sum())
     lam, m, its = _global_em(patterns, counts, m, u, config, total, refine_m=False)
@@ -583,26 +626,85 @@ def score(levels: np.ndarray, model: Model, config: MatchConfig, prep: Prepared 
 
 # ------------------------------------------------------------------------------------------- match
 DECISIONS = ("merge", "separate")
+# pair decisions, as small codes while arrays are large (DECISION_NAMES[code])
+DECISION_NAMES = ("separate", "review", "merge", "review_merge", "review_separate", "refused_size_cap",
+                  "refused_separate")
+SEPARATE, REVIEW, MERGE, REVIEW_MERGE, REVIEW_SEPARATE, REFUSED_SIZE_CAP, REFUSED_SEPARATE = range(7)
 
 
 @dataclass
 class ScoredPairs:
-    """Every candidate pair with its probability and evidence (levels, similarities), before decisions."""
-    ids: np.ndarray                     # record ids in id order (pairs refer to them)
-    pairs: pd.DataFrame                 # left_id, right_id, probability, match_weight, rule, <field>_level/_similarity
+    """Every candidate pair (record indices into `ids`, i < j) with its probability and evidence."""
+    ids: np.ndarray                     # record ids in id order
+    i: np.ndarray
+    j: np.ndarray
+    levels: np.ndarray                  # int8 (pairs x comparisons), -1 = missing
+    similarities: np.ndarray            # float32 (pairs x comparisons)
+    probability: np.ndarray
+    match_weight: np.ndarray
+    rule: np.ndarray                    # object: "fuzzy" or "<comparison>_exact"
     model: Model
     blocking: BlockingStats
     blocked_values: dict[str, int]
+    config: MatchConfig
+
+    def numeric_frame(self) -> pd.DataFrame:
+        """The pairs as numbers only (cheap at millions of rows): i, j, probability, ... per comparison."""
+        frame = {"i": self.i, "j": self.j, "probability": self.probability, "match_weight": self.match_weight,
+                 "rule": pd.Categorical(self.rule)}
+        for f_idx, spec in enumerate(self.config.fields):
+            frame[f"{spec.name}_level"] = self.levels[:, f_idx]
+            frame[f"{spec.name}_similarity"] = self.similarities[:, f_idx]
+        return pd.DataFrame(frame)
+
+
+@dataclass
+class Resolution:
+    decision: np.ndarray                # int8 code per pair (DECISION_NAMES)
+    clusters: ClusterResult
+    reviewed_only: list[tuple[int, int, str]]    # reviewer pairs blocking never proposed (i, j, decision)
 
 
 @dataclass
 class MatchResult:
     ids: np.ndarray
-    pairs: pd.DataFrame                 # every candidate pair, scored, with its evidence and decision
-    clusters: ClusterResult
-    model: Model
-    blocking: BlockingStats
-    blocked_values: dict[str, int]
+    scored: ScoredPairs
+    resolution: Resolution
+
+    @property
+    def clusters(self) -> ClusterResult:
+        return self.resolution.clusters
+
+    @property
+    def model(self) -> Model:
+        return self.scored.model
+
+    @property
+    def blocking(self) -> BlockingStats:
+        return self.scored.blocking
+
+    @property
+    def blocked_values(self) -> dict[str, int]:
+        return self.scored.blocked_values
+
+    @property
+    def pairs(self) -> pd.DataFrame:
+        """Every candidate pair with ids, evidence and decision (builds id strings: for modest sizes)."""
+        s = self.scored
+        frame = s.numeric_frame()
+        frame.insert(0, "right_id", self.ids[s.j])
+        frame.insert(0, "left_id", self.ids[s.i])
+        frame["rule"] = s.rule
+        frame["decision"] = np.array(DECISION_NAMES, dtype=object)[self.resolution.decision]
+        frame.loc[np.isin(self.resolution.decision, (REVIEW_MERGE, REVIEW_SEPARATE)), "rule"] = "review"
+        frame = frame.drop(columns=["i", "j"])
+        extra = self.resolution.reviewed_only
+        if extra:
+            frame = pd.concat([frame, pd.DataFrame({
+                "left_id": [self.ids[a] for a, _, _ in extra], "right_id": [self.ids[b] for _, b, _ in extra],
+                "probability": np.nan, "match_weight": np.nan, "rule": "review",
+                "decision": [f"review_{d}" for _, _, d in extra]})], ignore_index=True)
+        return frame
 
     def cluster_frame(self, id_column: str = "id") -> pd.DataFrame:
         """One row per record: its cluster id (the smallest id in it) and its cluster's weakest link."""
@@ -618,16 +720,15 @@ def score_pairs(records: pd.DataFrame, config: MatchConfig, model: Model | None 
     prep = prepare(records, config)
     n = len(prep.ids)
     say(f"{n:,} records prepared" + (f"; blocked values: {prep.blocked}" if prep.blocked else ""))
-    i, j, bstats = candidate_pairs(prep, config, say)
+    i, j, rules, bstats = candidate_pairs(prep, config, say)
     say(f"{bstats.candidate_pairs:,} candidate pairs")
     levels, sims = compare(prep, config, i, j)
     say(f"compared {len(i):,} pairs on {len(config.fields)} comparisons")
     if model is None:
         u = estimate_u(prep, config, seed=seed)
-        pair_code = i * n + j
-        rules = config.training or tuple(range(len(config.blocking)))
-        sessions = [np.isin(pair_code, bstats.rule_codes[r], assume_unique=True) for r in rules]
-        model = train(levels, u, config, sessions, total_pairs=_total_pairs(prep), rules=rules)
+        training = config.training or tuple(range(len(config.blocking)))
+        sessions = [(rules >> r) & 1 == 1 for r in training]
+        model = train(levels, u, config, sessions, total_pairs=_total_pairs(prep), rules=training)
         say(f"model estimated: lambda={model.lam:.4g}, EM {model.iterations} iterations"
             + ("" if model.converged else " (not converged)"))
     weight, prob = score(levels, model, config, prep, i)
@@ -635,37 +736,28 @@ def score_pairs(records: pd.DataFrame, config: MatchConfig, model: Model | None 
     for name in reversed(config.exact_links):
         f_idx = [f.name for f in config.fields].index(name)
         rule[levels[:, f_idx] == 0] = f"{name}_exact"
-    frame = {"left_id": prep.ids[i], "right_id": prep.ids[j], "probability": prob, "match_weight": weight,
-             "rule": rule}
-    for f_idx, spec in enumerate(config.fields):
-        frame[f"{spec.name}_level"] = levels[:, f_idx]
-        frame[f"{spec.name}_similarity"] = sims[:, f_idx]
-    return ScoredPairs(prep.ids, pd.DataFrame(frame), model, bstats, prep.blocked)
+    return ScoredPairs(prep.ids, i, j, levels, sims, prob, weight, rule, model, bstats, prep.blocked, config)
 
 
 def decide(probability: np.ndarray, rule: np.ndarray, config: MatchConfig) -> np.ndarray:
-    """merge / review / separate by the thresholds; an exact-link pair is never silently separated."""
-    exact = rule != "fuzzy"
-    decision = np.where(probability >= config.auto_merge, "merge",
-                        np.where(probability >= config.review, "review", "separate")).astype(object)
-    decision[exact & (probability < config.review)] = "review"      # contradicted: a person looks, never silently split
+    """merge / review / separate codes by the thresholds; an exact-link pair with some doubt is reviewed."""
+    decision = np.where(probability >= config.auto_merge, MERGE,
+                        np.where(probability >= config.review, REVIEW, SEPARATE)).astype(np.int8)
+    # the same email or phone, contradicted by the rest: a person looks, unless the rest says clearly
+    # that these are different people (a shared phone, nothing else in common)
+    decision[(rule != "fuzzy") & (probability < config.review) & (probability >= EXACT_LINK_FLOOR)] = REVIEW
     return decision
 
 
-def resolve(ids: np.ndarray, pairs: pd.DataFrame, config: MatchConfig,
-            decisions: Iterable[tuple[str, str, str]] = (), progress: Progress | None = None
-            ) -> tuple[pd.DataFrame, ClusterResult]:
-    """Decisions for scored pairs (reviewers' first), then clusters. Returns pairs with `decision`."""
+def resolve(ids: np.ndarray, i: np.ndarray, j: np.ndarray, probability: np.ndarray, rule: np.ndarray,
+            config: MatchConfig, decisions: Iterable[tuple[str, str, str]] = (),
+            progress: Progress | None = None) -> Resolution:
+    """Decisions for scored pairs (reviewers' first), then clusters."""
     say = progress or (lambda _m: None)
-    ids = np.asarray(ids).astype(str)
+    ids = np.asarray(ids, dtype=object)
     n = len(ids)
-    index = pd.Series(np.arange(n, dtype=np.int64), index=ids)
-    i = index.reindex(pairs["left_id"].astype(str)).to_numpy()
-    j = index.reindex(pairs["right_id"].astype(str)).to_numpy()
-    prob = pairs["probability"].to_numpy(dtype=np.float64)
-    decision = decide(prob, pairs["rule"].to_numpy(dtype=object), config)
-    rule = pairs["rule"].to_numpy(dtype=object).copy()
-
+    index = {rid: k for k, rid in enumerate(ids.tolist())}
+    decision = decide(probability, rule, config)
     reviewed: dict[tuple[int, int], str] = {}
     unknown = []
     for left, right, d in decisions:
@@ -675,43 +767,37 @@ def resolve(ids: np.ndarray, pairs: pd.DataFrame, config: MatchConfig,
         if a is None or b is None:
             unknown.append((left, right))
         elif a != b:
-            reviewed[(min(int(a), int(b)), max(int(a), int(b)))] = d    # the last decision on a pair wins
+            reviewed[(min(a, b), max(a, b))] = d        # the last decision on a pair wins
     if unknown:
         say(f"{len(unknown)} review decision(s) name ids not in the input, ignored: {unknown[:3]}")
     code = i * n + j
+    reviewed_only = []
     if reviewed:
         by_code = {a * n + b: d for (a, b), d in reviewed.items()}
-        for k in np.flatnonzero(np.isin(code, np.fromiter(by_code, dtype=np.int64))):
-            decision[k] = "review_" + by_code[int(code[k])]
-            rule[k] = "review"
-    accept = np.flatnonzero(decision == "merge")
-    accept = accept[np.lexsort((j[accept], i[accept], -prob[accept]))]      # strongest first, ties by id
-    clusters = cluster(n, links=list(zip(i[accept].tolist(), j[accept].tolist(), prob[accept].tolist())),
-                       forced=[k for k, d in reviewed.items() if d == "merge"],
-                       cannot_link=[k for k, d in reviewed.items() if d == "separate"],
+        hit = np.flatnonzero(np.isin(code, np.fromiter(by_code, dtype=np.int64)))
+        for k in hit:
+            decision[k] = REVIEW_MERGE if by_code[int(code[k])] == "merge" else REVIEW_SEPARATE
+        proposed = set(code[hit].tolist())
+        reviewed_only = [(a, b, d) for (a, b), d in reviewed.items() if a * n + b not in proposed]
+    accept = np.flatnonzero(decision == MERGE)
+    accept = accept[np.lexsort((j[accept], i[accept], -probability[accept]))]   # strongest first, ties by id
+    clusters = cluster(n, links=list(zip(i[accept].tolist(), j[accept].tolist(), probability[accept].tolist())),
+                       forced=sorted(k for k, d in reviewed.items() if d == "merge"),
+                       cannot_link=sorted(k for k, d in reviewed.items() if d == "separate"),
                        max_size=config.max_cluster_size)
     if clusters.refused:
-        refused = pd.Series({a * n + b: f"refused_{why}" for a, b, why in clusters.refused})
-        hit = np.flatnonzero(np.isin(code, refused.index.to_numpy()))
-        decision[hit] = refused.reindex(code[hit]).to_numpy()
+        refused = {a * n + b: (REFUSED_SIZE_CAP if why == "size_cap" else REFUSED_SEPARATE)
+                   for a, b, why in clusters.refused}
+        for k in np.flatnonzero(np.isin(code, np.fromiter(refused, dtype=np.int64))):
+            decision[k] = refused[int(code[k])]
         say(f"{len(clusters.refused):,} link(s) refused (cluster size cap or a reviewer's separate)")
-    out = pairs.copy()
-    out["rule"] = rule
-    out["decision"] = decision
-    # pairs a reviewer decided that blocking never proposed still show, as the evidence of the decision
-    proposed = set(code.tolist())
-    extra = [(a, b, d) for (a, b), d in reviewed.items() if a * n + b not in proposed]
-    if extra:
-        out = pd.concat([out, pd.DataFrame({
-            "left_id": [ids[a] for a, _, _ in extra], "right_id": [ids[b] for _, b, _ in extra],
-            "probability": np.nan, "match_weight": np.nan, "rule": "review",
-            "decision": [f"review_{d}" for _, _, d in extra]})], ignore_index=True)
-    return out, clusters
+    return Resolution(decision, clusters, reviewed_only)
 
 
 def run_match(records: pd.DataFrame, config: MatchConfig, decisions: Iterable[tuple[str, str, str]] = (),
               model: Model | None = None, seed: int = SEED, progress: Progress | None = None) -> MatchResult:
     """Match `records` as `config` says; `decisions` are reviewer (left_id, right_id, merge|separate)."""
     scored = score_pairs(records, config, model=model, seed=seed, progress=progress)
-    pairs, clusters = resolve(scored.ids, scored.pairs, config, decisions, progress)
-    return MatchResult(scored.ids, pairs, clusters, scored.model, scored.blocking, scored.blocked_values)
+    resolution = resolve(scored.ids, scored.i, scored.j, scored.probability, scored.rule, config, decisions,
+                         progress)
+    return MatchResult(scored.ids, scored, resolution)

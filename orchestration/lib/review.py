@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from orchestration.lib.clustering import ClusterResult
-from orchestration.lib.matching import DECISIONS, MatchInputError
+from orchestration.lib.matching import DECISIONS, REVIEW_MERGE, REVIEW_SEPARATE, MatchInputError
 
 QUEUE_DECISIONS = ("review", "refused_size_cap")
 SIDE_BY_SIDE = ("email", "email_status", "first_name", "last_name", "phone_e164", "gender", "birth_date",
@@ -80,28 +80,37 @@ def collect_decisions(con: duckdb.DuckDBPyConnection, review_dir: Path, run_id: 
         order by left_id, right_id""").fetchall()]
 
 
-def contact_links(ids: np.ndarray, clusters: ClusterResult, decided: pd.DataFrame) -> pd.DataFrame:
+def contact_links(ids: np.ndarray, clusters: ClusterResult, i: np.ndarray, j: np.ndarray, rule: np.ndarray,
+                  decision: np.ndarray) -> pd.DataFrame:
     """contact_id -> the strongest link that put it in its cluster (rule, probability)."""
     if not clusters.used:
         return pd.DataFrame(columns=["contact_id", "linked_by", "probability"])
+    n = len(ids)
+    reviewed = np.isin(decision, (REVIEW_MERGE, REVIEW_SEPARATE))
+    rule_of = dict(zip((i * n + j).tolist(), np.where(reviewed, "review", rule).tolist()))
     used = pd.DataFrame(clusters.used, columns=["a", "b", "probability"])
-    used["left_id"], used["right_id"] = ids[used["a"]], ids[used["b"]]
-    rules = decided[["left_id", "right_id", "rule"]].drop_duplicates(["left_id", "right_id"])
-    used = used.merge(rules, on=["left_id", "right_id"], how="left")
-    both = pd.concat([used.rename(columns={"left_id": "contact_id"})[["contact_id", "rule", "probability"]],
-                      used.rename(columns={"right_id": "contact_id"})[["contact_id", "rule", "probability"]]])
-    best = both.sort_values(["contact_id", "probability"], ascending=[True, False]).drop_duplicates("contact_id")
-    return best.rename(columns={"rule": "linked_by"}).reset_index(drop=True)
+    used["rule"] = [rule_of.get(a * n + b, "review") for a, b in zip(used["a"], used["b"])]
+    both = pd.concat([pd.DataFrame({"contact_id": ids[used["a"]], "linked_by": used["rule"],
+                                    "probability": used["probability"]}),
+                      pd.DataFrame({"contact_id": ids[used["b"]], "linked_by": used["rule"],
+                                    "probability": used["probability"]})])
+    best = both.sort_values(["contact_id", "probability"], ascending=[True, False], kind="stable")
+    return best.drop_duplicates("contact_id").reset_index(drop=True)
 
 
-def append_ledger(con: duckdb.DuckDBPyConnection, decided: pd.DataFrame, run_id: str, as_of: str) -> int:
-    """Append pairs whose decision or probability changed since their last ledger entry; return how many."""
+def _evidence_fields(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
+    cols = [r[0] for r in con.execute(f"describe {relation}").fetchall()]
+    return sorted(c[:-len("_level")] for c in cols if c.endswith("_level"))
+
+
+def append_ledger(con: duckdb.DuckDBPyConnection, decided: str, run_id: str, as_of: str) -> int:
+    """Append pairs of relation `decided` whose decision or probability changed since their last ledger
+    entry (a plain "separate" is recorded only for a pair the ledger already knows); return how many."""
     con.execute("""create table if not exists identity.merge_ledger (
         seq bigint, run_id varchar, as_of varchar, left_id varchar, right_id varchar, decision varchar,
         rule varchar, probability double, match_weight double, evidence json)""")
-    fields = sorted({c[:-len("_level")] for c in decided.columns if c.endswith("_level")})
+    fields = _evidence_fields(con, decided)
     evidence = ", ".join(f"{f} := {{'level': {f}_level, 'similarity': round({f}_similarity, 4)}}" for f in fields)
-    con.register("decided_pairs", decided)
     before = con.execute("select count(*) from identity.merge_ledger").fetchall()[0][0]
     con.execute(f"""
         insert into identity.merge_ledger
@@ -111,7 +120,7 @@ def append_ledger(con: duckdb.DuckDBPyConnection, decided: pd.DataFrame, run_id:
         ),
         changed as (
             select p.*
-            from decided_pairs p
+            from {decided} p
             left join latest l on l.left_id = p.left_id and l.right_id = p.right_id
             where (p.decision <> 'separate' or l.left_id is not null)
               and (l.left_id is null or l.decision is distinct from p.decision
@@ -122,27 +131,26 @@ def append_ledger(con: duckdb.DuckDBPyConnection, decided: pd.DataFrame, run_id:
                $run, $as_of, left_id, right_id, decision, rule, probability, match_weight,
                {f"to_json(struct_pack({evidence}))" if fields else "null"}
         from changed""", {"run": run_id, "as_of": as_of})
-    con.unregister("decided_pairs")
     return con.execute("select count(*) from identity.merge_ledger").fetchall()[0][0] - before
 
 
-def write_queue(con: duckdb.DuckDBPyConnection, decided: pd.DataFrame, review_dir: Path) -> pd.DataFrame:
+def write_queue(con: duckdb.DuckDBPyConnection, decided: str, review_dir: Path) -> int:
     """identity.review_queue and REVIEW/queue.csv: undecided doubtful pairs, both records side by side."""
-    queue = decided[decided["decision"].isin(QUEUE_DECISIONS)][
-        ["left_id", "right_id", "probability", "rule", "decision"]].rename(columns={"decision": "reason"})
-    con.register("queue_pairs", queue)
     cols = ", ".join(f"l.{c} as left_{c}, r.{c} as right_{c}" for c in SIDE_BY_SIDE)
-    frame = con.execute(f"""
-        select q.left_id, q.right_id, round(q.probability, 4) as probability, q.rule, q.reason, {cols},
+    reasons = ", ".join(f"'{d}'" for d in QUEUE_DECISIONS)
+    con.execute(f"""
+        create or replace table identity.review_queue as
+        select q.left_id, q.right_id, round(q.probability, 4) as probability, q.rule, q.decision as reason, {cols},
                '' as decision
-        from queue_pairs q
+        from {decided} q
         join identity.contacts_normalized l on l.contact_id = q.left_id
         join identity.contacts_normalized r on r.contact_id = q.right_id
-        order by q.probability desc, q.left_id, q.right_id""").df()
-    con.unregister("queue_pairs")
-    con.register("queue_frame", frame)
-    con.execute("create or replace table identity.review_queue as select * from queue_frame")
-    con.unregister("queue_frame")
+        where q.decision in ({reasons})
+        order by q.probability desc, q.left_id, q.right_id""")
     review_dir.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(review_dir / "queue.csv", index=False)
-    return frame
+    con.execute(f"copy identity.review_queue to '{_sql_path(review_dir / 'queue.csv')}' (header, delimiter ',')")
+    return con.execute("select count(*) from identity.review_queue").fetchall()[0][0]
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
