@@ -12,5 +12,6 @@ RECEIVED_DAYS = "received_days"       # dynamic partitions of raw/events: one pe
 
 GROUP_INGEST = "ingest"
 GROUP_STAGING = "staging"
+GROUP_IDENTITY = "identity"
 GROUP_REPORTING = "reporting"
 DUCKDB_POOL = "duckdb"                # every DuckDB writer runs in this pool (single writer)

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.assets import dbt, ingest, reporting
+from orchestration.assets import dbt, identity, ingest, reporting
 from orchestration.checks import gates
 from orchestration.jobs import ALL_JOBS
 from orchestration.lib.settings import Settings
@@ -14,7 +14,7 @@ from orchestration.sensors import ALL_SENSORS
 def build_defs(settings: Settings | None = None) -> dg.Definitions:
     """The definitions bound to `settings` (default: microseg.yml + MICROSEG_* env vars)."""
     return dg.Definitions(
-        assets=dg.load_assets_from_modules([ingest, dbt, reporting]),
+        assets=dg.load_assets_from_modules([ingest, dbt, identity, reporting]),
         asset_checks=dg.load_asset_checks_from_modules([gates]),
         jobs=ALL_JOBS,
         schedules=ALL_SCHEDULES,

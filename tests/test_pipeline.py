@@ -19,13 +19,14 @@ AS_OF = "2026-11-01T00:00:00Z"
 
 def settings_for(root: Path, landing: Path):
     return load_settings({"landing": str(landing), "warehouse": str(root / "wh.duckdb"),
-                          "reports": str(root / "reports"), "as_of": AS_OF})
+                          "reports": str(root / "reports"), "review": str(root / "review"), "as_of": AS_OF})
 
 
 def table_checksums(path: Path) -> dict:
     with duckdb.connect(str(path), read_only=True) as con:
         tables = con.execute("select table_schema, table_name from information_schema.tables "
-                             "where table_schema in ('raw', 'staging', 'quarantine')").fetchall()
+                             "where table_schema in ('raw', 'staging', 'quarantine', 'identity', 'intermediate', "
+                             "'marts')").fetchall()
         return {f"{s}.{t}": con.execute(
                     f'select count(*), md5(coalesce(string_agg(x::varchar, \'|\' order by x::varchar), \'\')) '
                     f'from "{s}"."{t}" x').fetchall()[0]
@@ -46,7 +47,8 @@ def test_pipeline_runs_and_gates_pass(generated):
     _, _, settings, _, outcome = generated
     assert outcome.success, outcome
     assert {(g["name"], g["passed"]) for g in outcome.gates} == {
-        ("ge_stg_events_critical", True), ("ge_stg_contacts_critical", True)}
+        ("ge_stg_events_critical", True), ("ge_stg_contacts_critical", True),
+        ("ge_profiles_cleaned_critical", True)}
     report = json.loads((settings.reports / "load_report.json").read_text())
     assert report["as_of"] == AS_OF
     assert (settings.data_docs_dir / "index.html").exists()
@@ -126,7 +128,9 @@ def test_failing_gate_blocks_downstream_in_the_same_run(tmp_path, landing):
     assert gates["ge_stg_events_critical"]["passed"] is False
     assert "expect_column_values_to_be_in_set(event_type)" in gates["ge_stg_events_critical"]["detail"]
     assert gates["ge_stg_contacts_critical"]["passed"] is True
-    assert outcome.not_materialized == ["load_report"]
+    # everything that reads events is blocked; what does not (contact normalization) still ran
+    assert {"load_report", "identity/identity_map", "profiles_cleaned"} <= set(outcome.not_materialized)
+    assert "identity/contacts_normalized" not in outcome.not_materialized
     assert instance.get_latest_materialization_event(dg.AssetKey(["load_report"])) is None
     assert not (settings.reports / "load_report.json").exists()
     # the GE result is attached to the check's metadata
@@ -141,3 +145,60 @@ def test_missing_and_empty_landing_folders_are_clear_errors(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(LandingError, match="holds no input"):
         check_landing(tmp_path / "empty")
+
+
+def test_identity_resolution_matches_the_generator_truth(generated):
+    root, stats, settings, _, _ = generated
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        q = lambda sql: con.execute(sql).fetchall()[0][0]  # noqa: E731
+        assert q("select count(*) from identity.identity_map where id_type = 'contact_id'") == stats.contacts
+        assert q("select count(distinct id_value) from identity.identity_map where id_type = 'contact_id'") \
+            == stats.contacts
+        assert q("select count(*) from marts.profiles_cleaned") == \
+            q("select count(distinct person_id) from identity.identity_map")
+        # every event is attributed to a person (anonymous history included)
+        assert q("select count(*) from intermediate.int_events__attributed where person_id is null") == 0
+        assert q("select count(*) from identity.validation_report") > 0     # the generator's mess is reported
+        con.execute(f"create temp table truth as select * from read_csv('{root}/landing/ground_truth/contacts.csv')")
+        tp, predicted, true = con.execute("""
+            with m as (select id_value as contact_id, person_id from identity.identity_map where id_type = 'contact_id'),
+            j as (select m.person_id as p, t.person_id as t from m join truth t using (contact_id))
+            select (select sum(n * (n - 1) / 2) from (select count(*) n from j group by p, t)),
+                   (select sum(n * (n - 1) / 2) from (select count(*) n from j group by p)),
+                   (select sum(n * (n - 1) / 2) from (select count(*) n from j group by t))""").fetchall()[0]
+    precision, recall = tp / predicted, tp / true
+    assert 2 * precision * recall / (precision + recall) >= 0.85, (precision, recall)
+    queue = settings.review / "queue.csv"
+    assert queue.exists() and queue.read_text().startswith("left_id,right_id,probability")
+
+
+def test_review_decision_splits_a_merge_on_the_next_run_and_is_kept(generated):
+    root, _, settings, instance, _ = generated
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        a, b = con.execute("select left_id, right_id from identity.match_pairs where probability >= 0.95 "
+                           "order by probability desc, left_id limit 1").fetchall()[0]
+        persons = dict(con.execute("select id_value, person_id from identity.identity_map "
+                                   "where id_type = 'contact_id'").fetchall())
+    assert persons[a] == persons[b]
+    settings.review.mkdir(parents=True, exist_ok=True)
+    (settings.review / "decisions.csv").write_text(f"left_id,right_id,decision,reviewer\n{b},{a},separate,qa\n")
+    assert run_pipeline(settings, AS_OF, instance=instance).success
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        after = dict(con.execute("select id_value, person_id from identity.identity_map "
+                                 "where id_type = 'contact_id'").fetchall())
+        ledger = con.execute("select decision from identity.merge_ledger where left_id = ? and right_id = ? "
+                             "order by seq", [a, b]).fetchall()
+        ledger_size = con.execute("select count(*) from identity.merge_ledger").fetchall()[0][0]
+    assert after[a] != after[b]
+    assert ledger[-1] == ("review_separate",) and ("merge",) in ledger
+    # person ids of everyone else are stable
+    moved = {k for k in persons if persons[k] != after[k]}
+    assert moved <= {k for k in persons if persons[k] == persons[a]}
+    # the decision is stored: the file can go, the split stays, and nothing new enters the ledger
+    (settings.review / "decisions.csv").unlink()
+    assert run_pipeline(settings, AS_OF, instance=instance).success
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        again = dict(con.execute("select id_value, person_id from identity.identity_map "
+                                 "where id_type = 'contact_id'").fetchall())
+        assert con.execute("select count(*) from identity.merge_ledger").fetchall()[0][0] == ledger_size
+    assert again == after

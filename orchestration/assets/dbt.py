@@ -1,6 +1,7 @@
 """dbt models as Dagster assets: each model its own asset, dbt tests as asset checks."""
 
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,6 +10,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.constants import DUCKDB_POOL, GROUP_INGEST
 from orchestration.project import dbt_project
+from orchestration.resources.settings import MicrosegResource
 
 
 class MicrosegTranslator(DagsterDbtTranslator):
@@ -34,3 +36,17 @@ class MicrosegTranslator(DagsterDbtTranslator):
 def staging_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """Typed, UTC, deduplicated stg_* models over raw.*; dbt tests surface as asset checks."""
     yield from dbt.cli(["build"], context=context).stream()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select="path:models/intermediate path:models/marts",
+    dagster_dbt_translator=MicrosegTranslator(),
+    pool=DUCKDB_POOL,
+)
+def profile_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, microseg: MicrosegResource):
+    """Golden records over the identity map (profiles_cleaned, profile emails and phones) and the
+    events and orders attributed to persons; the run's as_of is passed as the dbt var `as_of`."""
+    as_of = microseg.as_of_text(context)
+    yield from dbt.cli(["build", "--vars", json.dumps({"as_of": as_of})], context=context).stream()
