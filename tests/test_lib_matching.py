@@ -100,6 +100,8 @@ BASE = {"email": "katharina.schulte@web.de", "first_name": "Katharina", "last_na
                                                            "phone": "030/1234567"}, True),
     ("accents and case variants, no email", {"first_name": "KATHARINA", "last_name": "schulte", "email": None,
                                              "city": "BERLIN"}, True),
+    ("first and last name swapped, no email or phone", {"first_name": "Schulte", "last_name": "Katharina",
+                                                         "email": None, "phone": None}, True),
     ("shared family email, another person", {"first_name": "Jonas", "gender": "M", "birth_date": "2011-07-02",
                                              "phone": None}, False),
     ("same name, different person", {"email": "k.schulte77@gmx.de", "phone": "+49 89 7654321",

@@ -139,6 +139,7 @@ activity as (
         max(occurred_at) as last_event_at
     from events
     where person_id is not null
+      and occurred_at <= {{ scoring_as_of() }}   -- the run's as_of: a later event is not "seen" yet
     group by person_id
 ),
 
