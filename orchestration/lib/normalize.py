@@ -731,17 +731,32 @@ class _Distinct:
         return np.array([r[field] for r in self.results], dtype=object)[self.codes[rows]]
 
 
+_POOL_ITEMS: list = []  # the items of the running _PoolJob; forked workers inherit them
+
+
+def _pool_chunk(task: tuple[Callable[[list], list], int, int]) -> list:
+    func, start, stop = task
+    return func(_POOL_ITEMS[start:stop])
+
+
 class _PoolJob:
     """``func(items)`` in forked worker processes, started now, when there are more than
-    ``PHONE_POOL_MIN`` items; else run in this process by ``result()``."""
+    ``PHONE_POOL_MIN`` items (the workers read them from the forked memory, only results travel);
+    else run in this process by ``result()``."""
 
     def __init__(self, func: Callable[[list], list], items: list):
+        global _POOL_ITEMS
         self.func, self.items, self.pool, self.pending = func, items, None, None
         if (len(items) > PHONE_POOL_MIN and "fork" in mp.get_all_start_methods()
                 and not mp.current_process().daemon and (os.cpu_count() or 1) > 1):
-            self.pool = mp.get_context("fork").Pool(PHONE_POOL_WORKERS)
-            chunks = [items[i:i + _PHONE_CHUNK] for i in range(0, len(items), _PHONE_CHUNK)]
-            self.pending = self.pool.map_async(func, chunks)
+            _POOL_ITEMS = items  # until close(): a worker the pool replaces forks again
+            try:
+                self.pool = mp.get_context("fork").Pool(PHONE_POOL_WORKERS)
+            except BaseException:
+                _POOL_ITEMS = []
+                raise
+            tasks = [(func, i, i + _PHONE_CHUNK) for i in range(0, len(items), _PHONE_CHUNK)]
+            self.pending = self.pool.map_async(_pool_chunk, tasks)
 
     def result(self) -> list:
         if self.pool is None:
@@ -752,10 +767,12 @@ class _PoolJob:
             self.close()
 
     def close(self) -> None:
+        global _POOL_ITEMS
         if self.pool is not None:
             self.pool.terminate()
             self.pool.join()
             self.pool = None
+            _POOL_ITEMS = []
 
 
 def _rejections(frame: pd.DataFrame, checks: list[tuple[str, str, _Distinct, int]]) -> pd.DataFrame:
