@@ -2,10 +2,10 @@
 
 import dagster as dg
 
-from orchestration.assets import dbt, identity, ingest, reporting
+from orchestration.assets import dbt, identity, ingest, reporting, segments
 from orchestration.checks import gates
 from orchestration.jobs import ALL_JOBS
-from orchestration.lib.settings import Settings
+from orchestration.lib.settings import Settings, load_settings
 from orchestration.resources import build_resources
 from orchestration.schedules import ALL_SCHEDULES
 from orchestration.sensors import ALL_SENSORS
@@ -13,9 +13,11 @@ from orchestration.sensors import ALL_SENSORS
 
 def build_defs(settings: Settings | None = None) -> dg.Definitions:
     """The definitions bound to `settings` (default: microseg.yml + MICROSEG_* env vars)."""
+    settings = settings or load_settings()
+    segment_assets, segment_gates = segments.build_segment_assets(settings.segments)
     return dg.Definitions(
-        assets=dg.load_assets_from_modules([ingest, dbt, identity, reporting]),
-        asset_checks=dg.load_asset_checks_from_modules([gates]),
+        assets=[*dg.load_assets_from_modules([ingest, dbt, identity, reporting]), *segment_assets],
+        asset_checks=[*dg.load_asset_checks_from_modules([gates]), *segment_gates],
         jobs=ALL_JOBS,
         schedules=ALL_SCHEDULES,
         sensors=ALL_SENSORS,

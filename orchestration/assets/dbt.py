@@ -3,12 +3,14 @@
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.constants import DUCKDB_POOL, GROUP_INGEST
+from orchestration.lib.scoring import dbt_vars, load_scoring
 from orchestration.project import dbt_project
 from orchestration.resources.settings import MicrosegResource
 
@@ -41,12 +43,15 @@ def staging_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    select="path:models/intermediate path:models/marts",
+    select="path:models/intermediate path:models/marts path:models/scoring path:models/segments",
     dagster_dbt_translator=MicrosegTranslator(),
     pool=DUCKDB_POOL,
 )
 def profile_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, microseg: MicrosegResource):
-    """Golden records over the identity map (profiles_cleaned, profile emails and phones) and the
-    events and orders attributed to persons; the run's as_of is passed as the dbt var `as_of`."""
+    """Golden records over the identity map (profiles_cleaned, profile emails and phones), events and
+    orders attributed to persons, behavior scores, and the relations segment rules read. The run's
+    as_of and scoring.yml (validated) are passed as the dbt vars `as_of` and `scoring`."""
     as_of = microseg.as_of_text(context)
-    yield from dbt.cli(["build", "--vars", json.dumps({"as_of": as_of})], context=context).stream()
+    path = Path(microseg.scoring) if microseg.scoring else None
+    scoring = load_scoring(path) if path and path.is_file() else load_scoring()   # no file: the defaults
+    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars(scoring, as_of))], context=context).stream()

@@ -62,7 +62,8 @@ left join valid_emails on valid_emails.person_id = profiles.person_id and valid_
 """
 
 
-def _gate(gx: GreatExpectationsResource, suite: str, df, as_of: str) -> dg.AssetCheckResult:
+def gate_result(gx: GreatExpectationsResource, suite: str, df, as_of: str) -> dg.AssetCheckResult:
+    """Validate `df` with the committed suite `suite`: a blocking check result with GE statistics."""
     summary = summarize(gx.validate(suite, df))
     return dg.AssetCheckResult(
         passed=summary["success"],
@@ -87,7 +88,7 @@ def ge_stg_events_critical(context: dg.AssetCheckExecutionContext, duckdb: DuckD
         con.execute("set TimeZone = 'UTC'")
         df = con.execute(EVENTS_GATE_SQL,
                          {"tolerance_us": int(microseg.future_tolerance_hours * 3_600_000_000)}).df()
-    return _gate(gx, "stg_events__critical", df, microseg.as_of_text(context))
+    return gate_result(gx, "stg_events__critical", df, microseg.as_of_text(context))
 
 
 @dg.asset_check(asset="stg_contacts", blocking=True, name="ge_stg_contacts_critical",
@@ -97,7 +98,7 @@ def ge_stg_contacts_critical(context: dg.AssetCheckExecutionContext, duckdb: Duc
                              gx: GreatExpectationsResource, microseg: MicrosegResource) -> dg.AssetCheckResult:
     with duckdb.get_connection() as con:
         df = con.execute(CONTACTS_GATE_SQL).df()
-    return _gate(gx, "stg_contacts__critical", df, microseg.as_of_text(context))
+    return gate_result(gx, "stg_contacts__critical", df, microseg.as_of_text(context))
 
 
 @dg.asset_check(asset="profiles_cleaned", blocking=True, name="ge_profiles_cleaned_critical",
@@ -108,4 +109,4 @@ def ge_profiles_cleaned_critical(context: dg.AssetCheckExecutionContext, duckdb:
                                  gx: GreatExpectationsResource, microseg: MicrosegResource) -> dg.AssetCheckResult:
     with duckdb.get_connection() as con:
         df = con.execute(PROFILES_GATE_SQL, {"max_cluster_size": int(microseg.max_cluster_size)}).df()
-    return _gate(gx, "profiles_cleaned__critical", df, microseg.as_of_text(context))
+    return gate_result(gx, "profiles_cleaned__critical", df, microseg.as_of_text(context))

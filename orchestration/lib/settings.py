@@ -31,6 +31,9 @@ class Settings:
     review_threshold: float = 0.60       # at or above this (and below auto_merge): the review queue
     max_cluster_size: int = 8            # no person is built from more contact records than this
     review: Path | None = None           # review queue export and the reviewer's decisions CSV
+    scoring: Path | None = None          # scoring.yml: weights, half-lives, tier thresholds (issue 5)
+    segment_max_change: float = 0.5      # the gate fails a segment whose size moved more than this share
+    segment_change_min_members: int = 20  # ... unless it has fewer members than this, before and now
 
     @property
     def data_docs_dir(self) -> Path:
@@ -81,9 +84,10 @@ def load_settings(overrides: dict | None = None) -> Settings:
         if value is not None:
             values[name] = value
     defaults = {"landing": "data/landing", "warehouse": "data/warehouse.duckdb",
-                "segments": "segments", "reports": "reports", "review": "review"}
+                "segments": "segments", "reports": "reports", "review": "review",
+                "scoring": "scoring.yml"}
     resolved = {}
-    for name in ("landing", "warehouse", "segments", "reports", "review"):
+    for name in ("landing", "warehouse", "segments", "reports", "review", "scoring"):
         p = Path(str(values.get(name) or defaults[name])).expanduser()
         resolved[name] = (p if p.is_absolute() else base_dir / p).resolve()
     as_of = str(values.get("as_of") or "")
@@ -104,8 +108,13 @@ def load_settings(overrides: dict | None = None) -> Settings:
     cap = _number(values, "max_cluster_size", 8, int)
     if cap < 2:
         raise SettingsError(f"max_cluster_size must be at least 2, got {cap}")
+    max_change = _number(values, "segment_max_change", 0.5, float)
+    if max_change <= 0:
+        raise SettingsError(f"segment_max_change must be a positive share (0.5 = 50%), got {max_change}")
+    min_members = _number(values, "segment_change_min_members", 20, int)
     return Settings(as_of=as_of, future_tolerance_hours=tolerance, duckdb_memory_limit=memory,
-                    auto_merge_threshold=auto_merge, review_threshold=review, max_cluster_size=cap, **resolved)
+                    auto_merge_threshold=auto_merge, review_threshold=review, max_cluster_size=cap,
+                    segment_max_change=max_change, segment_change_min_members=min_members, **resolved)
 
 
 def _number(values: dict, name: str, default, kind):

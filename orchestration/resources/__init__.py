@@ -36,6 +36,8 @@ def build_resources(settings: Settings | None = None) -> dict:
                                      auto_merge_threshold=settings.auto_merge_threshold,
                                      review_threshold=settings.review_threshold,
                                      max_cluster_size=settings.max_cluster_size,
-                                     review=str(settings.review)),
+                                     review=str(settings.review), scoring=str(settings.scoring),
+                                     segment_max_change=settings.segment_max_change,
+                                     segment_change_min_members=settings.segment_change_min_members),
         "gx": GreatExpectationsResource(suites_dir=str(SUITES_DIR), data_docs_dir=str(settings.data_docs_dir)),
     }

@@ -26,6 +26,9 @@ class MicrosegResource(dg.ConfigurableResource):
     review_threshold: float = 0.60
     max_cluster_size: int = 8
     review: str = ""                    # folder of the review queue export and the decisions CSV
+    scoring: str = ""                   # scoring.yml (weights, half-lives, tiers); empty: the defaults
+    segment_max_change: float = 0.5
+    segment_change_min_members: int = 20
 
     @property
     def landing_path(self) -> Path:
