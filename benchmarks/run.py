@@ -2,7 +2,8 @@
 
 Sizes from BENCH_CONTACTS (default 100000) and BENCH_DAYS (90); output under bench_out/.
 Then identity resolution against ground truth beside Splink (benchmarks/identity.py; sizes from
-BENCH_IDENTITY_SIZES; BENCH_IDENTITY=0 skips it).
+BENCH_IDENTITY_SIZES; BENCH_IDENTITY=0 skips it), and the example segments compiled vs hand-written SQL on the
+pipeline's warehouse (benchmarks/segments.py; BENCH_SEGMENTS=0 skips it).
 Each phase runs in its own process (its own peak RSS). The baseline is DuckDB's plain typed
 read_json of the same files in the same run: our ingest is reported as a ratio to it.
 """
@@ -64,6 +65,10 @@ def main() -> None:
         from benchmarks import identity
 
         identity.main()
+    if os.environ.get("BENCH_SEGMENTS", "1") != "0":  # segments compiled vs hand-written SQL: benchmarks/segments.py
+        if subprocess.run([sys.executable, "-m", "benchmarks.segments", str(OUT / "pipeline" / "warehouse.duckdb")]
+                          ).returncode != 0:  # its own process: its own peak RSS
+            raise SystemExit("bench segments failed (MISMATCH between compiled and hand-written members?)")
 
 
 if __name__ == "__main__":
