@@ -26,7 +26,7 @@ def table_checksums(path: Path) -> dict:
     with duckdb.connect(str(path), read_only=True) as con:
         tables = con.execute("select table_schema, table_name from information_schema.tables "
                              "where table_schema in ('raw', 'staging', 'quarantine', 'identity', 'intermediate', "
-                             "'marts')").fetchall()
+                             "'marts', 'scoring', 'segments')").fetchall()
         return {f"{s}.{t}": con.execute(
                     f'select count(*), md5(coalesce(string_agg(x::varchar, \'|\' order by x::varchar), \'\')) '
                     f'from "{s}"."{t}" x').fetchall()[0]
@@ -48,7 +48,9 @@ def test_pipeline_runs_and_gates_pass(generated):
     assert outcome.success, outcome
     assert {(g["name"], g["passed"]) for g in outcome.gates} == {
         ("ge_stg_events_critical", True), ("ge_stg_contacts_critical", True),
-        ("ge_profiles_cleaned_critical", True)}
+        ("ge_profiles_cleaned_critical", True), ("ge_segment_activation", True)}
+    assert sum(g["name"] == "ge_segment_activation" for g in outcome.gates) == len(
+        list((Path(__file__).resolve().parents[1] / "segments").glob("*.yml")))
     report = json.loads((settings.reports / "load_report.json").read_text())
     assert report["as_of"] == AS_OF
     assert (settings.data_docs_dir / "index.html").exists()
@@ -202,3 +204,53 @@ def test_review_decision_splits_a_merge_on_the_next_run_and_is_kept(generated):
                                  "where id_type = 'contact_id'").fetchall())
         assert con.execute("select count(*) from identity.merge_ledger").fetchall()[0][0] == ledger_size
     assert again == after
+
+
+def test_segments_record_membership_and_report_sizes(generated):
+    _, _, settings, instance, _ = generated
+    mat = instance.get_latest_materialization_event(dg.AssetKey(["segments", "highly_engaged"])).asset_materialization
+    md = {k: v.value for k, v in mat.metadata.items()}
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        members = con.execute("select count(*) from segments.segment_membership where segment = 'highly_engaged' "
+                              "and as_of = ?", [AS_OF.replace("Z", "")]).fetchall()[0][0]
+        tier = con.execute("select count(*) from scoring.behavior_scores where tier = 'highly_engaged'").fetchall()[0][0]
+        open_stays = con.execute("select count(*) from segments.segment_history where segment = 'highly_engaged' "
+                                 "and exited_at is null").fetchall()[0][0]
+    assert md["total_size"] == members == tier == open_stays > 0
+    assert 0 <= md["reachable_size"] <= md["total_size"]
+    assert "select person_id" in md["compiled_sql"] and md["as_of"] == AS_OF
+
+
+SEGMENT_VIEWERS = "name: viewers\ndescription: Viewed a product in the last 30 days.\nrules:\n" \
+                  "  performed: Product Viewed\n  within: 30d\n"
+
+
+def test_broken_segment_file_fails_only_its_own_asset_and_the_gate_blocks_a_collapse(generated, tmp_path):
+    from orchestration.assets.segments import build_segment_assets
+    from orchestration.resources import build_resources
+
+    _, _, settings, instance, _ = generated
+    folder = tmp_path / "segments"
+    folder.mkdir()
+    (folder / "viewers.yml").write_text(SEGMENT_VIEWERS)
+    (folder / "broken.yml").write_text("name: broken\nrules:\n  performed: Product Viewed\n  within: 3 days\n")
+    assets, checks = build_segment_assets(folder)          # loads: the broken file is only its own asset
+    resources = build_resources(settings)
+    result = dg.materialize([*assets, *checks], resources=resources, instance=instance, raise_on_error=False,
+                            tags={AS_OF_TAG: AS_OF})
+    done = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert done == {"segments/viewers"}
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert "broken.yml: rules.within" in str(failure.event_specific_data.error)
+    gate = {e.asset_key.to_user_string(): e.passed for e in result.get_asset_check_evaluations()}
+    assert gate == {"segments/viewers": True}
+    # sixty days later nobody viewed anything: the segment collapsed, so the gate blocks it
+    later = dg.materialize([a for a in assets if a.key.path[-1] == "viewers"] + checks[:0] + [
+        c for c in checks if "viewers" in str(c.check_keys)], resources=resources, instance=instance,
+        raise_on_error=False, tags={AS_OF_TAG: "2027-01-01T00:00:00Z"})
+    evaluation = later.get_asset_check_evaluations()[0]
+    assert evaluation.passed is False
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        exited = con.execute("select count(*) from segments.segment_history where segment = 'viewers' "
+                             "and exited_at = '2027-01-01'").fetchall()[0][0]
+    assert exited > 0
