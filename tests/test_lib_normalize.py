@@ -21,7 +21,7 @@ from orchestration.lib.normalize import (
 from orchestration.lib.pii import sha256_hex
 
 AS_OF = date(2026, 11, 1)
-FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def stg_frame(rows: list[dict]) -> pd.DataFrame:

@@ -167,23 +167,24 @@ def _text(raw) -> str | None:
 # a dot-atom local part of [a-z0-9_+-], hostname labels of 1-63 characters not starting or ending
 # with a hyphen, an alphabetic TLD. Hyphen pairs ("xn--" punycode, "ab--cd"), special-use domains
 # and everything else are left to email-validator.
-_FAST_EMAIL = re.compile(r"[a-z0-9_+\-]++(?:\.[a-z0-9_+\-]++)*+@((?:[a-z0-9\-]{1,63}\.)++[a-z]{2,63})")
+_FAST_LOCAL = re.compile(r"[a-z0-9_+\-]++(?:\.[a-z0-9_+\-]++)*+")
+_FAST_DOMAIN = re.compile(r"(?:[a-z0-9\-]{1,63}\.)++[a-z]{2,63}")
 _SPECIAL_USE_SUFFIXES = tuple("." + d for d in SPECIAL_USE_DOMAIN_NAMES)
 _EMAIL_MAX_LENGTH = 254
 
 
+@lru_cache(maxsize=65_536)
+def _fast_domain_ok(domain: str) -> bool:
+    return (_FAST_DOMAIN.fullmatch(domain) is not None and domain[0] != "-" and "-." not in domain
+            and "--" not in domain and ".-" not in domain and not ("." + domain).endswith(_SPECIAL_USE_SUFFIXES))
+
+
 def _fast_email_domain(text: str) -> str | None:
     """The domain of ``text`` when it is a plain address email-validator accepts as is, else None."""
-    if len(text) > _EMAIL_MAX_LENGTH:
+    local, at, domain = text.rpartition("@")
+    if not at or len(text) > _EMAIL_MAX_LENGTH or _FAST_LOCAL.fullmatch(local) is None:
         return None
-    m = _FAST_EMAIL.fullmatch(text)
-    if m is None:
-        return None
-    domain = m.group(1)
-    if (domain[0] == "-" or "-." in domain or "--" in domain or ".-" in domain
-            or ("." + domain).endswith(_SPECIAL_USE_SUFFIXES)):
-        return None
-    return domain
+    return domain if _fast_domain_ok(domain) else None
 
 
 def _certainly_malformed(text: str) -> bool:
