@@ -75,7 +75,8 @@ EVENTS = [
     *[(p, VIEW, ago(5), {"product_is_new_arrival": True}) for p in ("uw1", "uw2", "uw3", "uw4", "uw5", "uw6",
                                                                      "uw7", "uw9")],
     ("uw8", VIEW, ago(5), {"product_is_new_arrival": True}),
-    ("uw10", VIEW, ago(5), {"product_is_new_arrival": False}), ("uw10", VIEW, ago(40), {"product_is_new_arrival": True}),
+    ("uw10", VIEW, ago(5), {"product_is_new_arrival": False}),
+    ("uw10", VIEW, ago(40), {"product_is_new_arrival": True}),
     ("uw2", ORDER, ago(5), {"total": 20.0}),
     # a person missing from seg_profiles is nobody's member
     ("ghost", ORDER, ago(10), {"total": 900.0}), ("ghost", ORDER, ago(5), {"total": 900.0}),
