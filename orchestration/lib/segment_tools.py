@@ -15,9 +15,11 @@ import yaml
 
 from orchestration.lib import segment_dsl
 
+# the pipeline's relations: seg_events is unique per message_id and seg_profiles per person_id (blocking
+# dbt tests on both), so the compiled SQL need not deduplicate again
 SCHEMA = segment_dsl.DEFAULT_SCHEMA.extend(
     profiles="segments.seg_profiles", events="segments.seg_events", score_table="segments.seg_scores",
-    affinity="segments.seg_affinity")
+    affinity="segments.seg_affinity", deduplicated=True)
 
 
 class SegmentToolError(ValueError):
