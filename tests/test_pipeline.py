@@ -254,3 +254,45 @@ def test_broken_segment_file_fails_only_its_own_asset_and_the_gate_blocks_a_coll
         exited = con.execute("select count(*) from segments.segment_history where segment = 'viewers' "
                              "and exited_at = '2027-01-01'").fetchall()[0][0]
     assert exited > 0
+
+
+def test_segments_cli_preview_members_and_diff_on_the_warehouse(generated, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from orchestration.cli import main
+
+    _, _, settings, _, _ = generated
+    monkeypatch.setenv("MICROSEG_WAREHOUSE", str(settings.warehouse))
+    run = lambda *args: CliRunner().invoke(main, ["segments", *args, "--as-of", AS_OF])  # noqa: E731
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        expected = {r[0] for r in con.execute("select person_id from scoring.behavior_scores "
+                                              "where tier = 'highly_engaged'").fetchall()}
+        reachable = con.execute("select count(*) from segments.seg_profiles p join scoring.behavior_scores s "
+                                "using (person_id) where s.tier = 'highly_engaged' and p.is_reachable"
+                                ).fetchall()[0][0]
+    preview = run("preview", "highly_engaged")
+    assert preview.exit_code == 0, preview.output
+    assert f"{len(expected):,} members, {reachable:,} reachable" in preview.output
+    assert "@" not in preview.output                     # no personal data in a preview
+    members = run("members", "highly_engaged", "--format", "csv")
+    assert members.exit_code == 0, members.output
+    lines = members.output.strip().splitlines()
+    assert lines[0] == "person_id,email,contact_ids,user_ids,is_reachable"
+    assert {line.split(",")[0] for line in lines[1:]} == expected
+    as_json = run("members", "highly_engaged", "--format", "json")
+    assert {row["person_id"] for row in json.loads(as_json.output)} == expected
+    # a rule change reviewed like a pull request: what the old definition had that the new one drops
+    old = tmp_path / "old.yml"
+    old.write_text((Path(__file__).resolve().parents[1] / "segments" / "highly_engaged.yml").read_text())
+    same = run("diff", "highly_engaged", "--against", str(old))
+    assert same.exit_code == 0 and "+ 0 added" in same.output and "- 0 removed" in same.output
+    wider = tmp_path / "wider.yml"
+    wider.write_text("name: highly_engaged\nrules:\n  score: tier\n  in: [highly_engaged, potential_buyer]\n")
+    changed = run("diff", "highly_engaged", "--against", str(wider))
+    assert changed.exit_code == 0, changed.output
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        potential = con.execute("select count(*) from scoring.behavior_scores where tier = 'potential_buyer'"
+                                ).fetchall()[0][0]
+    assert f"- {potential:,} removed" in changed.output
+    missing = run("preview", "no_such_segment")
+    assert missing.exit_code == 2 and "unknown segment" in missing.output
