@@ -1243,10 +1243,41 @@ class _Scope:
         self.joins: list[str] = []
         self.counter = 0
         self.scores_joined = False
+        self.scans: dict[tuple, "_Scan"] = {}     # deduplicated relations: one scan per event filter
 
     def alias(self, prefix: str) -> str:
         self.counter += 1
         return f"{prefix}{self.counter}"
+
+
+class _Scan:
+    """One scan of the events relation shared by every condition with the same events and filters:
+    each condition adds its own window as `count(*) filter (...)` (and aggregate) columns. Rendered
+    when the SQL is assembled, after every condition has added its columns."""
+
+    def __init__(self, relation: str, conds: list[str], alias: str):
+        self.relation, self.conds, self.alias = relation, conds, alias
+        self.columns: list[str] = []
+        self.windows: list[str | None] = []
+
+    def add(self, window: str | None, agg_expr: str | None) -> tuple[str, str | None]:
+        k = len(self.windows) + 1
+        flt = f" filter (where {window})" if window else ""
+        self.columns.append(f"count(*){flt} as n{k}")
+        if agg_expr:
+            self.columns.append(f"{agg_expr}{flt} as agg{k}")
+        self.windows.append(window)
+        return f"n{k}", (f"agg{k}" if agg_expr else None)
+
+    def __str__(self) -> str:
+        conds = list(self.conds)
+        if all(self.windows):          # every condition has a window: scan only what any of them needs
+            conds.append("(" + " or ".join(dict.fromkeys(self.windows)) + ")")
+        where = "\n          and ".join(conds)
+        return (f"select e.person_id, {', '.join(self.columns)}\n"
+                f"    from {self.relation} as e\n"
+                f"    where {where}\n"
+                f"    group by e.person_id")
 
 
 def _leaf(predicate: str) -> str:
@@ -1260,10 +1291,16 @@ class _Compiler:
         self.params: dict[str, Any] = {}
         self.uses_as_of = False
         self.ctes: list[tuple[str, str]] = []
+        self._bound: dict[tuple, str] = {}
 
     def bind(self, value, sql_type: str) -> str:
-        key = f"p{len(self.params) + 1}"
-        self.params[key] = value
+        # the same value of the same type is one parameter: equal filters compile to equal SQL text
+        # (which lets conditions on the same events share one scan)
+        reuse = (type(value).__name__, repr(value), sql_type)
+        key = self._bound.get(reuse)
+        if key is None:
+            key = self._bound[reuse] = f"p{len(self.params) + 1}"
+            self.params[key] = value
         return f"cast(${key} as {sql_type})"
 
     @property
@@ -1397,14 +1434,21 @@ class _Compiler:
         agg = node.aggregate
         value = f", any_value({self.field(agg.of, 'e')}) as v" if agg else ""
         where = "\n          and ".join(conds)
-        if self.schema.deduplicated:     # one row per message_id already: one scan, one grouping
-            direct = f", {agg.fn}({self.field(agg.of, 'e')}) as agg" if agg else ""
-            outer = (f"select e.person_id, count(*) as n{direct}\n"
-                     f"    from {_relation(self.schema.events)} as e\n"
-                     f"    where {where}\n"
-                     f"    group by e.person_id")
-        else:
-            outer = None
+        if self.schema.deduplicated:     # one row per message_id already: conditions share scans
+            window = conds.pop(2) if node.within is not None else None
+            key = tuple(conds)
+            scan = scope.scans.get(key)
+            if scan is None:
+                scan = scope.scans[key] = _Scan(_relation(self.schema.events), conds, alias)
+                self.ctes.append((cte, scan))
+                scope.joins.append(f"left join {_quote(cte)} as {alias} on {alias}.person_id = p.person_id")
+            n_col, agg_col = scan.add(window, f"{agg.fn}({self.field(agg.of, 'e')})" if agg else None)
+            parts = [_leaf(self.predicate(f"coalesce({scan.alias}.{n_col}, 0)", c)) for c in node.count]
+            if agg:
+                total = (f"coalesce({scan.alias}.{agg_col}, 0)" if agg.fn == "sum" else f"{scan.alias}.{agg_col}")
+                parts += [_leaf(self.predicate(total, c)) for c in agg.comparisons]
+            return parts[0] if len(parts) == 1 else "(" + " and ".join(parts) + ")"
+        outer = None
         outer = outer or (f"select person_id, count(*) as n{f', {agg.fn}(v) as agg' if agg else ''}\n"
                  f"    from (\n"
                  f"        select e.person_id, e.message_id{value}\n"
