@@ -14,7 +14,6 @@ fields:                       # one comparison = one piece of evidence in the Fe
     column: given_name
     comparator: jaro_winkler  # exact | jaro_winkler | levenshtein | token_set | date | email | phone
     levels: [0.92, 0.80]      # similarity cut-offs, high to low (defaults per comparator)
-    term_frequency: true      # exact agreement on a common value (Müller) counts less than on a rare one
     swap_with: surname        # given name and surname entered the wrong way round still agree
   - name: location
     columns: [suburb, postcode]   # correlated columns: ONE comparison (values joined with a space)
@@ -67,7 +66,6 @@ class FieldSpec:
     columns: tuple[str, ...]
     comparator: str
     levels: tuple[float, ...]
-    term_frequency: bool = False
     swap_with: str | None = None      # another comparison whose values may be swapped with this one's
 
     @property
@@ -191,13 +189,10 @@ def parse_config(doc, source: str = "<config>") -> MatchConfig:
         where = f"{source}: fields[{i}]"
         if not isinstance(f, dict):
             raise MatchConfigError(f"{where}: expected a mapping with column (or columns) and comparator")
-        bad = sorted(set(f) - {"name", "column", "columns", "comparator", "levels", "term_frequency", "swap_with"})
+        bad = sorted(set(f) - {"name", "column", "columns", "comparator", "levels", "swap_with"})
         if bad:
             raise MatchConfigError(f"{where}: unknown key(s) {bad}; expected name, column|columns, comparator, "
-                                   "levels, term_frequency, swap_with")
-        tf = f.get("term_frequency", False)
-        if not isinstance(tf, bool):
-            raise MatchConfigError(f"{where}.term_frequency: expected true or false, got {tf!r}")
+                                   "levels, swap_with")
         if ("column" in f) == ("columns" in f):
             raise MatchConfigError(f"{where}: give exactly one of column or columns")
         cols = [f["column"]] if "column" in f else f["columns"]
@@ -219,8 +214,7 @@ def parse_config(doc, source: str = "<config>") -> MatchConfig:
             raise MatchConfigError(f"{where}.name: expected a snake_case name, got {name!r}")
         if any(x.name == name for x in fields):
             raise MatchConfigError(f"{where}.name: duplicate comparison name {name!r}")
-        fields.append(FieldSpec(name, tuple(cols), comparator, tuple(float(x) for x in levels), tf,
-                                f.get("swap_with")))
+        fields.append(FieldSpec(name, tuple(cols), comparator, tuple(float(x) for x in levels), f.get("swap_with")))
     if not isinstance(doc["blocking"], list) or not doc["blocking"]:
         raise MatchConfigError(f"{source}: blocking: expected a non-empty list of rules (each a list of key parts)")
     blocking = []

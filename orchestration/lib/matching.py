@@ -385,9 +385,8 @@ class Model:
                 "comparisons": {f.name: {"comparator": f.comparator, "levels": f.level_labels(),
                                          "m": [round(x, 6) for x in self.m[f.name]],
                                          "u": [float(f"{x:.6g}") for x in self.u[f.name]],
-                                         "weight": [round(float(w), 3) for w in
-                                                    np.log2(np.array(self.m[f.name]) / np.array(self.u[f.name]))]}
-                                for f in config.fields}}
+                                         "weight": [round(float(x), 3) for x in w]}
+                                for f, w in zip(config.fields, self.weights(config))}}
 
     @classmethod
     def from_dict(cls, doc: dict, config: MatchConfig) -> Model:
@@ -517,36 +516,23 @@ def _initial_m(config: MatchConfig) -> dict[str, list[float]]:
             for f in config.fields}
 
 
-def _global_em(patterns: np.ndarray, counts: np.ndarray, m: dict, u: dict, config: MatchConfig,
-               total_pairs: float, refine_m: bool = True) -> tuple[float, dict, int]:
-    """EM over ALL pairs: the prior that two random records match, and (refine_m) m again.
+def _global_prior(patterns: np.ndarray, counts: np.ndarray, m: dict, u: dict, config: MatchConfig,
+                  total_pairs: float) -> tuple[float, int]:
+    """The probability that two random records match, by EM over ALL pairs (m and u fixed).
 
     Pairs that no blocking rule proposed are taken as non-matches, so the expected number of
-    matches is the sum of the candidates' posteriors (lambda = sum(g) / total_pairs), and m is
-    re-estimated from the candidates weighted by their posterior under that global prior: pairs
-    that only blocking made look alike (a shared phone, a common surname) stop counting as matches.
+    matches is the sum of the candidates' posteriors: lambda = sum(g) / total_pairs.
     """
+    lm, lu = _log_likelihoods(patterns, m, u, config)
     lam = min(0.5, max(1e-12, 0.1 * counts.sum() / max(total_pairs, 1.0)))
     its = 0
     for its in range(1, 200):
-        lm, lu = _log_likelihoods(patterns, m, u, config)
         g = 1.0 / (1.0 + np.exp(np.clip(np.log1p(-lam) + lu - np.log(lam) - lm, -700, 700)))
-        weighted = counts * g
-        new_lam = min(0.5, max(1e-12, float(weighted.sum()) / max(total_pairs, 1.0)))
-        delta = abs(new_lam - lam) / lam
-        if refine_m and weighted.sum() > 0:
-            new_m = {}
-            for f_idx, spec in enumerate(config.fields):
-                lv = patterns[:, f_idx]
-                present = lv >= 0
-                mass = np.bincount(lv[present], weights=weighted[present], minlength=spec.n_levels) + 1e-3
-                new_m[spec.name] = _clip(mass / mass.sum()).tolist()
-                delta = max(delta, float(np.max(np.abs(np.array(new_m[spec.name]) - np.array(m[spec.name])))))
-            m = new_m
+        new_lam = min(0.5, max(1e-12, float((counts * g).sum()) / max(total_pairs, 1.0)))
+        if abs(new_lam - lam) <= 1e-6 * lam:
+            return new_lam, its
         lam = new_lam
-        if delta <= 1e-6:
-            break
-    return lam, m, its
+    return lam, its
 
 
 def train(levels: np.ndarray, u: dict[str, list[float]], config: MatchConfig,
@@ -594,32 +580,18 @@ def train(levels: np.ndarray, u: dict[str, list[float]], config: MatchConfig,
             m[name] = _clip(np.array(max(runs, key=lambda r: r[0])[1])).tolist()
     patterns, counts, _ = _pattern_table(levels, config)
     total = float(total_pairs) if total_pairs else float(counts.sum())
-    lam, m, its = _global_em(patterns, counts, m, u, config, total, refine_m=False)
+    lam, its = _global_prior(patterns, counts, m, u, config, total)
     return Model(lam=lam, m=m, u=u, iterations=iterations + its, converged=converged)
 
 
-def score(levels: np.ndarray, model: Model, config: MatchConfig, prep: Prepared | None = None,
-          i: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Match weight (bits) and probability of each pair.
-
-    With `term_frequency` on a comparison (and `prep`, `i` given), exact agreement on a value is
-    weighted by that value's own frequency instead of the average: two "Müller"s are weaker
-    evidence than two "Wojciechowski"s (as in Splink's term-frequency adjustments).
-    """
+def score(levels: np.ndarray, model: Model, config: MatchConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Match weight (bits) and probability of each pair."""
     prior = math.log2(model.lam / (1 - model.lam))
     weight = np.full(len(levels), prior, dtype=np.float64)
     for f_idx, w in enumerate(model.weights(config)):
         lv = levels[:, f_idx]
         present = lv >= 0
         weight[present] += w[lv[present]]
-        spec = config.fields[f_idx]
-        if spec.term_frequency and prep is not None and i is not None:
-            codes = prep.codes[spec.name]
-            counts = np.bincount(codes[codes >= 0], minlength=len(prep.uniques[spec.name])).astype(np.float64)
-            share = counts / max(1.0, counts.sum())
-            exact = np.flatnonzero(lv == 0)
-            u0 = model.u[spec.name][0]
-            weight[exact] += np.log2(u0 / np.maximum(share[codes[i[exact]]], PROBABILITY_FLOOR))
     prob = 1.0 / (1.0 + np.exp2(-np.clip(weight, -1000, 1000)))
     return weight, prob
 
@@ -731,7 +703,7 @@ def score_pairs(records: pd.DataFrame, config: MatchConfig, model: Model | None 
         model = train(levels, u, config, sessions, total_pairs=_total_pairs(prep), rules=training)
         say(f"model estimated: lambda={model.lam:.4g}, EM {model.iterations} iterations"
             + ("" if model.converged else " (not converged)"))
-    weight, prob = score(levels, model, config, prep, i)
+    weight, prob = score(levels, model, config)
     rule = np.full(len(i), "fuzzy", dtype=object)
     for name in reversed(config.exact_links):
         f_idx = [f.name for f in config.fields].index(name)
