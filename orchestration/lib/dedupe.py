@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from orchestration.lib.match_config import MatchConfig
-from orchestration.lib.matching import DECISIONS, MatchInputError, MatchResult, Model, run_match
+from orchestration.lib.matching import MatchInputError, MatchResult, Model, run_match
+from orchestration.lib.review import read_decision_file
 
 Progress = Callable[[str], None]
 
@@ -32,22 +33,13 @@ def read_table(path: Path) -> pd.DataFrame:
 
 
 def read_decisions(path: Path | None) -> list[tuple[str, str, str]]:
-    """Reviewer decisions: a CSV with left_id, right_id, decision (merge | separate); blank rows skipped."""
+    """Reviewer decisions of `--decisions` (the same CSV format as the pipeline's review/decisions.csv)."""
     if path is None:
         return []
-    df = read_table(path)
-    missing = {"left_id", "right_id", "decision"} - set(df.columns)
-    if missing:
-        raise MatchInputError(f"{path}: decisions need columns left_id, right_id, decision; missing {sorted(missing)}")
-    out = []
-    for line, (a, b, d) in enumerate(df[["left_id", "right_id", "decision"]].itertuples(index=False), start=2):
-        if pd.isna(d) or not str(d).strip():
-            continue
-        d = str(d).strip().lower()
-        if d not in DECISIONS:
-            raise MatchInputError(f"{path}: line {line}: decision {d!r}; expected merge or separate")
-        out.append((str(a).strip(), str(b).strip(), d))
-    return out
+    if not path.is_file():
+        raise MatchInputError(f"{path}: no such file")
+    df = read_decision_file(path)
+    return list(zip(df["left_id"], df["right_id"], df["decision"]))
 
 
 def contacts_frame(df: pd.DataFrame, as_of: date | None = None) -> pd.DataFrame:

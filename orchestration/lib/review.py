@@ -29,7 +29,9 @@ SIDE_BY_SIDE = ("email", "email_status", "first_name", "last_name", "phone_e164"
                 "line_no")
 
 
-def _read_decision_file(path: Path) -> pd.DataFrame:
+def read_decision_file(path: Path) -> pd.DataFrame:
+    """Filled-in decisions of a CSV (left_id, right_id, decision = merge | separate[, reviewer, note]);
+    rows without a decision are skipped; a missing file has none. Pairs come ordered (left < right)."""
     if not path.is_file():
         return pd.DataFrame(columns=["left_id", "right_id", "decision", "reviewer", "note"])
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -59,8 +61,8 @@ def collect_decisions(con: duckdb.DuckDBPyConnection, review_dir: Path, run_id: 
     con.execute("""create table if not exists identity.review_decisions (
         left_id varchar, right_id varchar, decision varchar, reviewer varchar, note varchar,
         source_file varchar, recorded_run_id varchar, recorded_as_of varchar, seq bigint)""")
-    new = pd.concat([_read_decision_file(review_dir / "decisions.csv"),
-                     _read_decision_file(review_dir / "queue.csv")], ignore_index=True)
+    new = pd.concat([read_decision_file(review_dir / "decisions.csv"),
+                     read_decision_file(review_dir / "queue.csv")], ignore_index=True)
     if len(new):
         new = new.drop_duplicates(["left_id", "right_id"], keep="last")
         con.register("new_decisions", new)
