@@ -110,3 +110,49 @@ def ge_profiles_cleaned_critical(context: dg.AssetCheckExecutionContext, duckdb:
     with duckdb.get_connection() as con:
         df = con.execute(PROFILES_GATE_SQL, {"max_cluster_size": int(microseg.max_cluster_size)}).df()
     return gate_result(gx, "profiles_cleaned__critical", df, microseg.as_of_text(context))
+
+
+SEGMENT_GATE_SQL = """
+with runs as (
+    select as_of, count(*) as members from segments.segment_membership where segment = $segment group by as_of
+),
+current as (select members from runs where as_of = $as_of),
+previous as (select members from runs where as_of < $as_of order by as_of desc limit 1),
+reach as (
+    select count(*) filter (where p.is_reachable) as reachable,
+           count(*) filter (where p.is_reachable and p.is_suppressed) as suppressed_reachable
+    from segments.segment_membership m join segments.seg_profiles p using (person_id)
+    where m.segment = $segment and m.as_of = $as_of
+)
+select
+    $segment as segment,
+    coalesce((select members from current), 0) as members,
+    (select members from previous) as previous_members,
+    coalesce((select members from previous) is null
+             or greatest(coalesce((select members from current), 0), (select members from previous))
+                < $min_members
+             or abs(coalesce((select members from current), 0) - (select members from previous))
+                <= $max_change * (select members from previous), false) as size_change_within_limit,
+    coalesce(not $expect_nonempty or coalesce((select members from current), 0) > 0, false) as nonempty_if_expected,
+    (select suppressed_reachable from reach) = 0 as no_suppressed_reachable
+"""
+
+
+def segment_gate(name: str, expect_nonempty: bool) -> dg.AssetChecksDefinition:
+    """The blocking activation gate of one segment asset (built with the segment assets)."""
+
+    @dg.asset_check(asset=dg.AssetKey(["segments", name]), name="ge_segment_activation", blocking=True,
+                    description="GE suite segment__activation: size change since the previous run within "
+                                "segment_max_change, non-empty when expect_nonempty, no suppressed person "
+                                "counted reachable. Blocking: activation never sees a broken list.")
+    def _gate(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource, gx: GreatExpectationsResource,
+              microseg: MicrosegResource) -> dg.AssetCheckResult:
+        as_of = microseg.as_of_for(context)
+        with duckdb.get_connection() as con:
+            df = con.execute(SEGMENT_GATE_SQL, {"segment": name, "as_of": as_of.replace(tzinfo=None),
+                                        "max_change": microseg.segment_max_change,
+                                        "min_members": microseg.segment_change_min_members,
+                                        "expect_nonempty": expect_nonempty}).df()
+        return gate_result(gx, "segment__activation", df, microseg.as_of_text(context))
+
+    return _gate

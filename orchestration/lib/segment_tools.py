@@ -44,21 +44,26 @@ def compile_from(catalog: segment_dsl.Catalog, name: str) -> segment_dsl.Compile
         raise SegmentToolError("\n".join(str(i) for i in exc.issues)) from exc
 
 
+def describe_members(con: duckdb.DuckDBPyConnection, members: list[str], sample: int = 10) -> tuple[int, list[dict]]:
+    """How many of `members` are reachable, and a sample of them without personal data."""
+    con.register("described_members", pd.DataFrame({"person_id": pd.Series(members, dtype="object")}))
+    reachable = con.execute("select count(*) from described_members join segments.seg_profiles p "
+                            "using (person_id) where p.is_reachable").fetchall()[0][0]
+    rows = con.execute(f"""
+        select m.person_id, s.tier, p.city, p.country, p.is_reachable
+        from described_members m join segments.seg_profiles p using (person_id)
+        left join segments.seg_scores s using (person_id)
+        order by m.person_id limit {int(sample)}""").df()
+    con.unregister("described_members")
+    return int(reachable), rows.astype(str).to_dict("records")
+
+
 def preview(con: duckdb.DuckDBPyConnection, compiled: segment_dsl.CompiledSegment, as_of, sample: int = 10) -> dict:
     """Size, reachable size and a sample of members (no personal data) at `as_of`."""
     members = compiled.members(con, as_of)
-    frame = pd.DataFrame({"person_id": pd.Series(members, dtype="object")})
-    con.register("preview_members", frame)
-    reachable = con.execute("select count(*) from preview_members join segments.seg_profiles p using (person_id) "
-                            "where p.is_reachable").fetchall()[0][0]
-    rows = con.execute(f"""
-        select m.person_id, s.tier, p.city, p.country, p.is_reachable
-        from preview_members m join segments.seg_profiles p using (person_id)
-        left join segments.seg_scores s using (person_id)
-        order by m.person_id limit {int(sample)}""").df()
-    con.unregister("preview_members")
-    return {"segment": compiled.name, "as_of": str(as_of), "size": len(members), "reachable": int(reachable),
-            "sample": rows.astype(str).to_dict("records")}
+    reachable, rows = describe_members(con, members, sample)
+    return {"segment": compiled.name, "as_of": str(as_of), "size": len(members), "reachable": reachable,
+            "sample": rows}
 
 
 def members_frame(con: duckdb.DuckDBPyConnection, compiled: segment_dsl.CompiledSegment, as_of) -> pd.DataFrame:
