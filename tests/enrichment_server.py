@@ -153,6 +153,7 @@ class EnrichmentServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True   # headers and body are separate writes: no 40 ms delayed-ACK stalls
 
             def log_message(self, *args):  # quiet
                 pass

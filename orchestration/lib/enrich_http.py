@@ -217,10 +217,9 @@ def _validate(v: dict, *, allow_negative_rate: bool) -> list[tuple[str, str, obj
                         v.get("backoff_max", 30.0)))
     check("max_retries", lambda x: _is_int(x) and 0 <= x <= 100, "expected an integer between 0 and 100")
     if allow_negative_rate:
-        check("rate_limit", _is_number, "expected a number (requests per second; <= 0 = unlimited)")
+        check("rate_limit", _is_number, "expected a number")
     else:
-        check("rate_limit", lambda x: _is_number(x) and x >= 0,
-              "expected a number >= 0 (requests per second; 0 = unlimited)")
+        check("rate_limit", lambda x: _is_number(x) and x >= 0, "expected a number >= 0")
     check("concurrency", lambda x: _is_int(x) and 1 <= x <= 256, "expected an integer between 1 and 256")
     check("breaker_threshold", lambda x: _is_int(x) and x >= 1, "expected an integer >= 1")
 
@@ -414,6 +413,7 @@ class _Run:
         self.progress = progress
         self.progress_every = max(1, min(500, len(items) // 100 or 1))
         self.progress_lock = threading.Lock()
+        self.progress_reported = 0
 
     def call_started(self):
         with self.lock:
@@ -441,8 +441,10 @@ class _Run:
             elif outcome.status in ("found", "unknown"):
                 self.consecutive_failures = 0
         if self.progress is not None and (done % self.progress_every == 0 or done == len(self.items)):
-            with self.progress_lock:
-                self.progress(done, len(self.items))
+            with self.progress_lock:           # serialised and monotonic
+                if done > self.progress_reported:
+                    self.progress_reported = done
+                    self.progress(done, len(self.items))
 
     def abort(self, exc: ProviderAuthError):
         with self.lock:
