@@ -160,6 +160,15 @@ def test_api_key_only_from_env_missing_is_a_clear_error_before_any_request(serve
     assert client(server, api_key_env="OTHER_VENDOR_KEY").lookup_many([ANNA]).found == 1
 
 
+def test_netrc_does_not_replace_the_bearer_key(server, monkeypatch, tmp_path):
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password other-secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    assert client(server).lookup_many([ANNA]).found == 1
+    assert server.requests[0].headers["Authorization"] == f"Bearer {KEY}"
+
+
 def test_bad_key_401_fails_fast_without_retries(server, monkeypatch):
     monkeypatch.setenv(ENV, "wrong-key")
     emails = [f"person{i}@example.com" for i in range(200)]

@@ -91,6 +91,7 @@ import requests
 log = logging.getLogger(__name__)
 
 FIND_PATH = "/v2/people/find"
+_HEADERS = {"Accept": "application/json"}
 RETRY_AFTER_MAX = 300.0        # seconds; a longer Retry-After fails the lookup instead of stalling the run
 MALFORMED_RETRIES = 1          # a 200 with a body that is not a JSON object is retried at most this often
 STATUSES = ("found", "unknown", "failed")
@@ -453,6 +454,20 @@ class _Run:
         self.stop.set()
 
 
+class _BearerAuth(requests.auth.AuthBase):
+    """Explicit auth: requests then skips ~/.netrc, which would otherwise replace our Authorization header."""
+
+    def __init__(self, token: str):
+        self._token = token
+
+    def __call__(self, request):
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
+
+    def __repr__(self) -> str:                 # never show the key
+        return "_BearerAuth(<redacted>)"
+
+
 class HttpPersonLookup:
     """Looks people up at an HTTP provider following the contract in this module's docstring.
 
@@ -503,7 +518,7 @@ class HttpPersonLookup:
                 run.finish(i, LookupOutcome(key, "failed", reason="invalid_email"))
             else:
                 todo.append(i)
-        headers = {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}
+        auth = _BearerAuth(api_key)
         if todo:
             queue = iter(todo)
             queue_lock = threading.Lock()
@@ -514,7 +529,7 @@ class HttpPersonLookup:
 
             workers = min(self.config.concurrency, len(todo))
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="enrich-http") as pool:
-                futures = [pool.submit(self._worker, run, take, headers) for _ in range(workers)]
+                futures = [pool.submit(self._worker, run, take, auth) for _ in range(workers)]
                 try:
                     for f in futures:
                         f.result()
@@ -539,7 +554,7 @@ class HttpPersonLookup:
 
     # -- internals
 
-    def _worker(self, run: _Run, take, headers: dict):
+    def _worker(self, run: _Run, take, auth: requests.auth.AuthBase):
         session = self._session_factory()
         try:
             while not run.stop.is_set():
@@ -547,7 +562,7 @@ class HttpPersonLookup:
                 if i is None:
                     return
                 key, normalized = run.items[i]
-                outcome = self._lookup_one(run, session, key, normalized, headers)
+                outcome = self._lookup_one(run, session, key, normalized, auth)
                 if outcome is None:            # stopped (auth failure elsewhere)
                     return
                 run.finish(i, outcome)
@@ -572,7 +587,7 @@ class HttpPersonLookup:
         self._sleep(seconds)
         return not run.stop.is_set()
 
-    def _lookup_one(self, run: _Run, session, key: str, normalized: str, headers: dict) -> LookupOutcome | None:
+    def _lookup_one(self, run: _Run, session, key: str, normalized: str, auth) -> LookupOutcome | None:
         cfg = self.config
         url = cfg.base_url + FIND_PATH
         params = {"email_sha256": key} if cfg.lookup_by == "email_sha256" else {"email": normalized}
@@ -592,7 +607,7 @@ class HttpPersonLookup:
                 attempts += 1
                 run.call_started()
                 try:
-                    resp = session.get(url, params=params, headers=headers,
+                    resp = session.get(url, params=params, headers=_HEADERS, auth=auth,
                                        timeout=(cfg.connect_timeout, cfg.read_timeout))
                     status = resp.status_code
                     body = resp.content
