@@ -147,7 +147,7 @@ class HttpProviderConfig:
     rate_limit: float = 10.0                 # requests/s across all threads; <= 0: unlimited
     concurrency: int = 4                     # max requests in flight
     breaker_threshold: int = 10              # consecutive failed lookups that open the circuit
-    field_mapping: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FIELD_MAPPING))
+    field_mapping: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FIELD_MAPPING), hash=False)
     confidence_path: str = "confidence"
     default_confidence: float = 0.9
 
