@@ -387,3 +387,13 @@ def test_generator_world(tmp_path):
     pred = res.predictions.merge(truth, on="person_id", suffixes=("", "_true"))
     gp = pred[pred["attribute"] == "gender"]
     assert (gp["value"] == gp["gender"]).mean() > 0.8
+
+
+def test_empty_features(world):
+    _, labels, _ = world
+    empty = pd.DataFrame({"person_id": pd.Series([], dtype=str), "feature": pd.Series([], dtype=str),
+                          "value": pd.Series([], dtype=float)})
+    res = infer_attributes(empty, labels)
+    assert res.predictions.empty and list(res.predictions.columns) == ["person_id", "attribute", "value", "confidence"]
+    assert all(not r.trained and r.skipped_reason == "no features" for r in res.reports.values())
+    assert json.loads(json.dumps(res.to_dict(), allow_nan=False)) == res.to_dict()

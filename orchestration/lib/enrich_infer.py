@@ -17,7 +17,8 @@ Rules
   * Split: of the declared persons (with features), ``holdout_share`` go to the holdout, chosen
     by a hash of ``person_id`` + ``seed`` (``pandas.util.hash_array``, SipHash with a fixed key:
     stable across runs and processes, independent of row order).  The model is fit on the train
-    split only; every quality number in ``AttributeReport`` is measured on the holdout.
+    split only; every quality number in ``AttributeReport`` is measured on the holdout
+    (``baseline_accuracy`` = always answering the train split's majority class, i.e. "chance").
   * Predictions for the undeclared persons come from that SAME train-split model (no refit on all
     declared persons): the calibration, accuracy-at-threshold and coverage numbers in the report
     then describe exactly the model whose predictions are applied, at the price of not learning
@@ -41,7 +42,7 @@ below, kept for robustness to heavy-tailed counts).  Measured on the holdout of:
   the raw events: 8 category shares, average viewed price and order total, 4 hour-of-day shares,
   3 device shares, event and order counts; 4,536 declared persons with features), seeds 7 and 8
   averaged (holdout ~910);
-* S: the synthetic world of ``tests/test_lib_enrich_infer.py`` (3,000 persons, seed 7).
+* S: the synthetic world of ``tests/test_lib_enrich_infer.py`` (3,000 persons, split seed 7).
 
   ==================================  ======================  ======================  =====
   model                               gender acc / ll / ECE   age_band acc/ll/ECE     fit
@@ -67,7 +68,7 @@ consistently (multinomial LR is already well calibrated here), so neither is use
 generator's weak age signal (age only shifts category preference) almost no age_band prediction
 reaches 0.7: the threshold, not the model, keeps those unknown.  Speed: 100,000 persons x 30
 features (pivot from the long frame included, both attributes) take ~2-3 s on 2 cores; BLAS is
-limited to one thread during fit/predict.
+limited to one thread during fit/predict (``threadpoolctl``, a scikit-learn dependency).
 
 Determinism: same inputs + config -> identical predictions and reports (sorted pivot, hash split,
 lbfgs with a fixed ``random_state``; no threads that change results).
