@@ -13,6 +13,7 @@ RECEIVED_DAYS = "received_days"       # dynamic partitions of raw/events: one pe
 GROUP_INGEST = "ingest"
 GROUP_STAGING = "staging"
 GROUP_IDENTITY = "identity"
+GROUP_ENRICHMENT = "enrichment"
 GROUP_SEGMENTS = "segments"
 GROUP_REPORTING = "reporting"
 DUCKDB_POOL = "duckdb"                # every DuckDB writer runs in this pool (single writer)

@@ -396,12 +396,12 @@ def test_provenance_and_confidence_filter_values(rules, expected):
 
 
 @pytest.mark.parametrize("rules, expected", [
-    ({"attribute": "country", "equals": "DE", "provenance": ["declared"]}, ["ann"]),
-    ({"attribute": "country", "equals": "DE", "provenance": ["inferred"]}, []),
-    ({"attribute": "country", "equals": "DE", "min_confidence": 1}, ["ann"]),
+    ({"attribute": "postal_code", "equals": "10115", "provenance": ["declared"]}, ["ann"]),
+    ({"attribute": "postal_code", "equals": "10115", "provenance": ["inferred"]}, []),
+    ({"attribute": "postal_code", "equals": "10115", "min_confidence": 1}, ["ann"]),
 ])
 def test_provenance_declared_only_attribute_is_declared_with_confidence_one(rules, expected):
-    con = make_db([{"person_id": "ann", "country": "DE"}], schema=DEFAULT_SCHEMA)
+    con = make_db([{"person_id": "ann", "postal_code": "10115"}], schema=DEFAULT_SCHEMA)
     assert members(con, rules, schema=DEFAULT_SCHEMA) == expected
 
 

@@ -40,18 +40,36 @@ def staging_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt.cli(["build"], context=context).stream()
 
 
+def _build_with_vars(context: dg.AssetExecutionContext, dbt: DbtCliResource, microseg: MicrosegResource):
+    """dbt build with the run's as_of and scoring.yml (validated) as the dbt vars `as_of` and `scoring`."""
+    as_of = microseg.as_of_text(context)
+    path = Path(microseg.scoring) if microseg.scoring else None
+    scoring = load_scoring(path) if path and path.is_file() else load_scoring()   # no file: the defaults
+    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars(scoring, as_of))], context=context).stream()
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    select="path:models/intermediate path:models/marts path:models/scoring path:models/segments",
+    select="path:models/intermediate path:models/marts path:models/scoring path:models/enrichment/inputs",
     dagster_dbt_translator=MicrosegTranslator(),
     pool=DUCKDB_POOL,
 )
 def profile_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, microseg: MicrosegResource):
     """Golden records over the identity map (profiles_cleaned, profile emails and phones), events and
-    orders attributed to persons, behavior scores, and the relations segment rules read. The run's
-    as_of and scoring.yml (validated) are passed as the dbt vars `as_of` and `scoring`."""
-    as_of = microseg.as_of_text(context)
-    path = Path(microseg.scoring) if microseg.scoring else None
-    scoring = load_scoring(path) if path and path.is_file() else load_scoring()   # no file: the defaults
-    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars(scoring, as_of))], context=context).stream()
+    orders attributed to persons, behavior scores, and the enrichment step's inputs (declared labels,
+    behavior features). The run's as_of and scoring.yml are passed as dbt vars."""
+    yield from _build_with_vars(context, dbt, microseg)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select="path:models/enrichment/profiles_enriched.sql path:models/segments",
+    dagster_dbt_translator=MicrosegTranslator(),
+    pool=DUCKDB_POOL,
+)
+def enriched_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, microseg: MicrosegResource):
+    """profiles_enriched (each attribute's chosen value with provenance and confidence, after the enrichment
+    assets) and the relations segment rules read."""
+    yield from _build_with_vars(context, dbt, microseg)

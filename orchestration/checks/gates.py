@@ -4,6 +4,10 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from orchestration.lib import enrichment
+from orchestration.lib.enrichment import coverage_drops
+from orchestration.lib.summary import markdown_table
+from orchestration.resources.enrichment import EnrichmentResource
 from orchestration.resources.expectations import GreatExpectationsResource, summarize
 from orchestration.resources.settings import MicrosegResource
 
@@ -62,8 +66,10 @@ left join valid_emails on valid_emails.person_id = profiles.person_id and valid_
 """
 
 
-def gate_result(gx: GreatExpectationsResource, suite: str, df, as_of: str) -> dg.AssetCheckResult:
-    """Validate `df` with the committed suite `suite`: a blocking check result with GE statistics."""
+def gate_result(gx: GreatExpectationsResource, suite: str, df, as_of: str,
+                extra: dict | None = None) -> dg.AssetCheckResult:
+    """Validate `df` with the committed suite `suite`: a blocking check result with GE statistics
+    (+ `extra` metadata)."""
     summary = summarize(gx.validate(suite, df))
     return dg.AssetCheckResult(
         passed=summary["success"],
@@ -75,6 +81,7 @@ def gate_result(gx: GreatExpectationsResource, suite: str, df, as_of: str) -> dg
             "statistics": dg.MetadataValue.json(summary["statistics"]),
             "failed_expectations": dg.MetadataValue.json(summary["failed"]),
             "data_docs": dg.MetadataValue.path(gx.data_docs_dir + "/index.html"),
+            **(extra or {}),
         },
     )
 
@@ -110,6 +117,89 @@ def ge_profiles_cleaned_critical(context: dg.AssetCheckExecutionContext, duckdb:
     with duckdb.get_connection() as con:
         df = con.execute(PROFILES_GATE_SQL, {"max_cluster_size": int(microseg.max_cluster_size)}).df()
     return gate_result(gx, "profiles_cleaned__critical", df, microseg.as_of_text(context))
+
+
+def enriched_gate_sql() -> str:
+    """One row per person of profiles_enriched; every derived column true or false, never NULL:
+    confidences in [0, 1], provenances allowed, a value exactly when it has a provenance and a confidence,
+    a declared value always chosen over a derived one, age in 0-120 and age band consistent with it."""
+    attrs = enrichment.ATTRIBUTES
+    allowed = ", ".join(f"'{p}'" for p in enrichment.PROVENANCES)
+    conf = " and ".join(f"coalesce(e.{a}__confidence between 0 and 1, e.{a}__confidence is null)" for a in attrs)
+    prov = " and ".join(f"coalesce(e.{a}__provenance in ({allowed}), e.{a}__provenance is null)" for a in attrs)
+    whole = " and ".join(f"((e.{a} is null) = (e.{a}__provenance is null) and (e.{a} is null) = "
+                         f"(e.{a}__confidence is null))" for a in attrs)
+    declared = " and ".join(f"(l.{a} is null or (e.{a}__provenance = 'declared' and "
+                            f"cast(e.{a} as varchar) = cast(l.{a} as varchar)))"
+                            for a in ("gender", "age_band", "city", "country"))
+    return f"""
+select
+    e.person_id,
+    e.age,
+    e.age_band,
+    coalesce({conf}, false) as confidences_in_range,
+    coalesce({prov}, false) as provenances_allowed,
+    coalesce({whole}, false) as values_have_provenance,
+    coalesce({declared}, false) as declared_value_wins,
+    coalesce(e.age is null or e.age between 0 and 120, false) as age_in_range,
+    coalesce(e.age is null or e.age < 13 or e.age_band__provenance = 'declared', false) as declared_age_has_band
+from enrichment.profiles_enriched as e
+left join enrichment.enrichment_labels as l on l.person_id = e.person_id and not l.is_erased
+"""
+
+
+def enriched_coverage(con) -> dict[str, dict]:
+    frame = con.execute("select * from enrichment.profiles_enriched").df()
+    return enrichment.coverage(frame)
+
+
+@dg.asset_check(asset="profiles_enriched", blocking=True, name="ge_profiles_enriched_critical",
+                description="GE suite profiles_enriched__critical: confidences in [0, 1], provenance in "
+                            "declared/third_party/reference/inferred, every value with its provenance and "
+                            "confidence, declared values never overridden, age in 0-120. Coverage per "
+                            "attribute and provenance in the metadata. Blocking.")
+def ge_profiles_enriched_critical(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource,
+                                  gx: GreatExpectationsResource, microseg: MicrosegResource) -> dg.AssetCheckResult:
+    with duckdb.get_connection() as con:
+        df = con.execute(enriched_gate_sql()).df()
+        covered = enriched_coverage(con)
+    rows = [{"attribute": a, **c} for a, c in covered.items()]
+    return gate_result(gx, "profiles_enriched__critical", df, microseg.as_of_text(context),
+                       extra={"coverage": dg.MetadataValue.md(markdown_table(rows)),
+                              "coverage_by_attribute": dg.MetadataValue.json(covered)})
+
+
+COVERAGE_HISTORY_DDL = """
+create table if not exists enrichment.coverage_history (
+    as_of timestamp, attribute varchar, coverage double, recorded_run_id varchar)
+"""
+
+
+@dg.asset_check(asset="profiles_enriched", blocking=False, name="profiles_enriched_coverage",
+                description="Advisory: warns when an attribute's coverage fell by more than "
+                            "enrichment_coverage_max_drop against the previous run (e.g. a provider "
+                            "outage). Records each run's coverage in enrichment.coverage_history.")
+def profiles_enriched_coverage(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource,
+                               microseg: MicrosegResource, enrichment: EnrichmentResource) -> dg.AssetCheckResult:
+    as_of = microseg.as_of_for(context).replace(tzinfo=None)
+    with duckdb.get_connection() as con:
+        current = {a: c["coverage"] for a, c in enriched_coverage(con).items()}
+        con.execute(COVERAGE_HISTORY_DDL)
+        rows = con.execute("""
+            select attribute, coverage from enrichment.coverage_history
+            where as_of = (select max(as_of) from enrichment.coverage_history where as_of < ?)""",
+                           [as_of]).fetchall()
+        previous = dict(rows)
+        con.execute("delete from enrichment.coverage_history where as_of = ?", [as_of])
+        con.executemany("insert into enrichment.coverage_history values (?, ?, ?, ?)",
+                        [[as_of, a, c, context.run_id] for a, c in current.items()])
+    drops = coverage_drops(previous, current, enrichment.coverage_max_drop)
+    return dg.AssetCheckResult(
+        passed=not drops, severity=dg.AssetCheckSeverity.WARN,
+        metadata={"as_of": microseg.as_of_text(context), "max_drop": enrichment.coverage_max_drop,
+                  "previous_run": bool(previous),
+                  "drops": dg.MetadataValue.json(drops),
+                  "coverage": dg.MetadataValue.json(current)})
 
 
 SEGMENT_GATE_SQL = """

