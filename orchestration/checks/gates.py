@@ -170,8 +170,7 @@ def ge_profiles_enriched_critical(context: dg.AssetCheckExecutionContext, duckdb
 
 
 COVERAGE_HISTORY_DDL = """
-create table if not exists enrichment.coverage_history (
-    as_of timestamp, attribute varchar, coverage double, recorded_run_id varchar)
+create table if not exists enrichment.coverage_history (as_of timestamp, attribute varchar, coverage double)
 """
 
 
@@ -191,8 +190,8 @@ def profiles_enriched_coverage(context: dg.AssetCheckExecutionContext, duckdb: D
                            [as_of]).fetchall()
         previous = dict(rows)
         con.execute("delete from enrichment.coverage_history where as_of = ?", [as_of])
-        con.executemany("insert into enrichment.coverage_history values (?, ?, ?, ?)",
-                        [[as_of, a, c, context.run_id] for a, c in current.items()])
+        con.executemany("insert into enrichment.coverage_history values (?, ?, ?)",
+                        [[as_of, a, c] for a, c in current.items()])
     drops = coverage_drops(previous, current, enrichment.coverage_max_drop)
     return dg.AssetCheckResult(
         passed=not drops, severity=dg.AssetCheckSeverity.WARN,
