@@ -26,7 +26,7 @@ def table_checksums(path: Path) -> dict:
     with duckdb.connect(str(path), read_only=True) as con:
         tables = con.execute("select table_schema, table_name from information_schema.tables "
                              "where table_schema in ('raw', 'staging', 'quarantine', 'identity', 'intermediate', "
-                             "'marts', 'scoring', 'segments')").fetchall()
+                             "'marts', 'scoring', 'enrichment', 'segments')").fetchall()
         return {f"{s}.{t}": con.execute(
                     f'select count(*), md5(coalesce(string_agg(x::varchar, \'|\' order by x::varchar), \'\')) '
                     f'from "{s}"."{t}" x').fetchall()[0]
@@ -48,7 +48,8 @@ def test_pipeline_runs_and_gates_pass(generated):
     assert outcome.success, outcome
     assert {(g["name"], g["passed"]) for g in outcome.gates} == {
         ("ge_stg_events_critical", True), ("ge_stg_contacts_critical", True),
-        ("ge_profiles_cleaned_critical", True), ("ge_segment_activation", True)}
+        ("ge_profiles_cleaned_critical", True), ("ge_profiles_enriched_critical", True),
+        ("ge_segment_activation", True)}
     assert sum(g["name"] == "ge_segment_activation" for g in outcome.gates) == len(
         list((Path(__file__).resolve().parents[1] / "segments").glob("*.yml")))
     report = json.loads((settings.reports / "load_report.json").read_text())
@@ -296,3 +297,81 @@ def test_segments_cli_preview_members_and_diff_on_the_warehouse(generated, tmp_p
     assert f"- {potential:,} removed" in changed.output
     missing = run("preview", "no_such_segment")
     assert missing.exit_code == 2 and "unknown segment" in missing.output
+
+
+def _truth_persons(con, root: Path) -> None:
+    """temp table truth_of(person_id, truth_id, gender, birth_date, city, country): our person -> the
+    generator's person most of its contact records belong to."""
+    con.execute(f"create or replace temp table gt_contacts as select * from read_csv('{root}/landing/ground_truth/contacts.csv')")
+    con.execute(f"create or replace temp table gt_persons as select * from read_csv('{root}/landing/ground_truth/persons.csv')")
+    con.execute("""
+        create or replace temp table truth_of as
+        with m as (select id_value as contact_id, person_id from identity.identity_map where id_type = 'contact_id'),
+        votes as (select m.person_id, t.person_id as truth_id, count(*) n from m join gt_contacts t using (contact_id)
+                  group by m.person_id, t.person_id
+                  qualify row_number() over (partition by m.person_id order by n desc, truth_id) = 1)
+        select votes.person_id, votes.truth_id, p.gender, p.birth_date, p.city, p.country
+        from votes join gt_persons p on p.person_id = votes.truth_id""")
+
+
+def test_enrichment_declared_wins_and_every_value_has_provenance(generated):
+    _, _, settings, _, outcome = generated
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        q = lambda sql: con.execute(sql).fetchall()[0][0]  # noqa: E731
+        assert q("select count(*) from enrichment.profiles_enriched") == q("select count(*) from marts.profiles_cleaned")
+        # a declared value is never overridden
+        assert q("""select count(*) from marts.profiles_cleaned c join enrichment.profiles_enriched e using (person_id)
+                    where c.gender is not null and (e.gender is distinct from c.gender
+                                                    or e.gender__provenance <> 'declared')""") == 0
+        assert q("""select count(*) from marts.profiles_cleaned c join enrichment.profiles_enriched e using (person_id)
+                    where c.city is not null and (e.city is distinct from c.city or e.city__provenance <> 'declared')""") == 0
+        # derived genders fill gaps, from reference data (first name) before the model
+        provenances = dict(con.execute("select gender__provenance, count(*) from enrichment.profiles_enriched "
+                                       "group by 1").fetchall())
+        assert provenances["declared"] > 0 and provenances.get("reference", 0) + provenances.get("inferred", 0) > 0
+        # inferred values only where nothing was declared, never below the threshold
+        assert q("""select count(*) from enrichment.inferred_attributes i join enrichment.enrichment_labels l
+                    using (person_id) where (i.attribute = 'gender' and l.gender is not null)
+                                         or (i.attribute = 'age_band' and l.age_band is not null)""") == 0
+        assert q("select min(confidence) from enrichment.inferred_attributes") >= settings.inference_min_confidence
+        # erased persons carry nothing, derived data included
+        erased = q("select count(*) from marts.profiles_cleaned where is_erased")
+        assert erased > 0
+        assert q("""select count(*) from enrichment.profiles_enriched e join marts.profiles_cleaned c using (person_id)
+                    where c.is_erased and coalesce(e.gender, e.city_type, e.email_domain_type, e.region) is not null""") == 0
+        assert q("select count(*) from segments.seg_profiles where gender__provenance = 'inferred'") == \
+            provenances.get("inferred", 0)
+    metadata = outcome.gate_metadata["ge_profiles_enriched_critical"]
+    assert metadata["coverage_by_attribute"]["gender"]["declared"] == provenances["declared"]
+
+
+def test_enrichment_agrees_with_the_generator_truth(generated):
+    root, _, settings, _, _ = generated
+    from orchestration.lib.generate import CITY_URBAN, _C
+    urban = {(c[0], c[1]): u for c, u in zip(_C, CITY_URBAN)}
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        _truth_persons(con, root)
+        rows = con.execute("""select t.city, t.country, e.city_type from enrichment.profiles_enriched e
+                              join truth_of t using (person_id)
+                              where e.city_type is not null and e.city__provenance = 'declared'""").fetchall()
+        # reference city classes: urban exactly where the generator's city has >= 100k people
+        assert len(rows) > 100
+        agree = sum((city_type == "urban") == urban[(city, country)] for city, country, city_type in rows
+                    if (city, country) in urban)
+        assert agree / len(rows) >= 0.95, agree / len(rows)
+        for provenance, floor in (("reference", 0.85), ("inferred", 0.6)):
+            n, right = con.execute(f"""select count(*), count(*) filter (where e.gender = t.gender)
+                                       from enrichment.profiles_enriched e join truth_of t using (person_id)
+                                       where e.gender__provenance = '{provenance}'""").fetchall()[0]
+            if n:     # the model's held-out accuracy is in its metadata; here: the values written are mostly right
+                assert right / n >= floor, (provenance, right, n)
+        assert con.execute("select count(*) from enrichment.profiles_enriched where gender__provenance = 'reference'"
+                           ).fetchall()[0][0] > 0
+
+
+def test_enrichment_coverage_is_recorded_once_per_as_of(generated):
+    _, _, settings, instance, _ = generated
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        rows = con.execute("select as_of, attribute, coverage from enrichment.coverage_history").fetchall()
+    assert {r[0].isoformat() for r in rows} == {"2026-11-01T00:00:00"}
+    assert len(rows) == len({r[1] for r in rows}) and all(0 <= r[2] <= 1 for r in rows)

@@ -116,7 +116,12 @@ def third_party_attributes(context: dg.AssetExecutionContext, microseg: Microseg
     })
 
 
-FEATURES_SQL = "select person_id, feature, value from enrichment.enrichment_features"
+# features of the persons of profiles_cleaned who are not erased (an erased person is never enriched)
+FEATURES_SQL = """
+select f.person_id, f.feature, f.value
+from enrichment.enrichment_features as f
+inner join enrichment.enrichment_labels as l on l.person_id = f.person_id and not l.is_erased
+"""
 LABELS_SQL = "select person_id, gender, age_band from enrichment.enrichment_labels where not is_erased"
 
 

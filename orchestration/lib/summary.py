@@ -20,7 +20,8 @@ def warehouse_summary(con: duckdb.DuckDBPyConnection) -> dict:
     """Row counts of every raw/staging/marts table and the quarantine, from the warehouse itself."""
     tables = con.execute("""
         select table_schema, table_name from information_schema.tables
-        where table_schema in ('raw', 'staging', 'intermediate', 'marts', 'identity', 'scoring', 'segments')
+        where table_schema in ('raw', 'staging', 'intermediate', 'marts', 'identity', 'scoring', 'enrichment',
+                               'segments')
         order by case table_schema when 'raw' then 0 when 'staging' then 1 else 2 end, table_name
     """).fetchall()
     rows = {f"{s}.{t}": con.execute(f'select count(*) from "{s}"."{t}"').fetchall()[0][0] for s, t in tables}
