@@ -3,7 +3,9 @@
 Sizes from BENCH_CONTACTS (default 100000) and BENCH_DAYS (90); output under bench_out/.
 Then identity resolution against ground truth beside Splink (benchmarks/identity.py; sizes from
 BENCH_IDENTITY_SIZES; BENCH_IDENTITY=0 skips it), and the example segments compiled vs hand-written SQL on the
-pipeline's warehouse (benchmarks/segments.py; BENCH_SEGMENTS=0 skips it).
+pipeline's warehouse (benchmarks/segments.py; BENCH_SEGMENTS=0 skips it), and enrichment: reference lookups on
+BENCH_ENRICHMENT_PROFILES (1000000) synthetic profiles beside a per-row loop, inference at 100k persons, the HTTP
+client's throughput (benchmarks/enrichment.py; BENCH_ENRICHMENT=0 skips it).
 Each phase runs in its own process (its own peak RSS). The baseline is DuckDB's plain typed
 read_json of the same files in the same run: our ingest is reported as a ratio to it.
 """
@@ -69,6 +71,11 @@ def main() -> None:
         if subprocess.run([sys.executable, "-m", "benchmarks.segments", str(OUT / "pipeline" / "warehouse.duckdb")]
                           ).returncode != 0:  # its own process: its own peak RSS
             raise SystemExit("bench segments failed (MISMATCH between compiled and hand-written members?)")
+    if os.environ.get("BENCH_ENRICHMENT", "1") != "0":  # reference / inference / HTTP: benchmarks/enrichment.py
+        profiles = os.environ.get("BENCH_ENRICHMENT_PROFILES", "1000000")
+        if subprocess.run([sys.executable, "-m", "benchmarks.enrichment", "--profiles", profiles]
+                          ).returncode != 0:  # its own process: its own peak RSS and a cold GeoNames index
+            raise SystemExit("bench enrichment failed (per-row and vectorized reference outputs differ?)")
 
 
 if __name__ == "__main__":
