@@ -193,10 +193,31 @@ def guess_gender(first_name: str, country: str | None) -> tuple[str, float] | No
     return None
 
 
-def _long(person_ids: pd.Series, attribute: str, values: pd.Series, confidence, source: str) -> pd.DataFrame:
+def _per_distinct(values: pd.Series, fn) -> pd.Series:
+    """fn applied to the distinct values only, mapped back (text columns repeat: cities, countries)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = fn(pd.Series(uniques, dtype="string")).to_numpy(dtype=object, na_value=None)
+    out = np.full(len(codes), None, dtype=object)
+    hit = codes >= 0
+    out[hit] = mapped[codes[hit]]
+    return pd.Series(out, index=values.index, dtype="string")
+
+
+def email_domains(emails: pd.Series) -> pd.Series:
+    """The part after the last @ of each trimmed, lower-cased email (NULL when there is none), in Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    raw = pa.array(emails.astype("string").to_numpy(dtype=object, na_value=None), type=pa.string())
+    text = pc.utf8_lower(pc.utf8_trim_whitespace(raw))
+    domain = pc.struct_field(pc.extract_regex(text, r"@(?P<domain>[^@\s]+)$"), [0])
+    return pd.Series(domain.to_numpy(zero_copy_only=False), index=emails.index, dtype="string")
+
+
+def _long(person_ids: np.ndarray, attribute: str, values: pd.Series, confidence, source: str) -> pd.DataFrame:
     keep = values.notna().to_numpy()
     conf = np.broadcast_to(np.asarray(confidence, dtype="float64"), keep.shape)
-    return pd.DataFrame({"person_id": person_ids.to_numpy()[keep], "attribute": attribute,
+    return pd.DataFrame({"person_id": person_ids[keep], "attribute": attribute,
                          "value": values.astype("string").to_numpy()[keep], "confidence": conf[keep],
                          "source": source})
 
@@ -211,12 +232,12 @@ def reference_attributes(profiles: pd.DataFrame, declared_gender: pd.Series | No
     if missing:
         raise ValueError(f"reference enrichment needs the profile columns {missing}")
     report = ReferenceReport(profiles=len(profiles))
-    pid = profiles["person_id"].astype("string")
-    country = profiles["country"].astype("string").str.upper()
+    pid = profiles["person_id"].astype("string").to_numpy(dtype=object, na_value=None)
+    country = _per_distinct(profiles["country"], lambda s: s.str.upper())
     parts = []
 
     # cities -> population and class (distinct (country, key) pairs)
-    keys = pd.DataFrame({"country": country, "key": city_key(profiles["city"])})
+    keys = pd.DataFrame({"country": country, "key": _per_distinct(profiles["city"], city_key)})
     with_city = keys["key"].notna() & keys["country"].notna()
     listed = tuple(sorted(keys.loc[with_city, "country"].dropna().unique()))
     found = keys.merge(city_index(listed), on=["country", "key"], how="left")
@@ -231,7 +252,7 @@ def reference_attributes(profiles: pd.DataFrame, declared_gender: pd.Series | No
     parts.append(_long(pid, "region", region, REGION_CONFIDENCE, "geonames"))
 
     # email domains -> free / disposable / corporate
-    domain = profiles["email"].astype("string").str.strip().str.lower().str.extract(r"@([^@\s]+)$")[0]
+    domain = email_domains(profiles["email"])
     free, disposable = domain_lists()
     distinct = pd.Series(domain.dropna().unique(), dtype="string")
     kinds = pd.Series(np.where(distinct.isin(disposable), "disposable",
