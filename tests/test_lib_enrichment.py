@@ -3,10 +3,12 @@
 import re
 from datetime import datetime
 
+import duckdb
 import pandas as pd
 import pytest
 
 from orchestration.constants import DBT_PROJECT_DIR
+from orchestration.lib import enriched_attributes as vocabulary
 from orchestration.lib import enrichment
 from orchestration.lib.enrich_http import LookupOutcome
 from orchestration.lib.segment_dsl import DEFAULT_SCHEMA
@@ -18,7 +20,7 @@ def test_attribute_list_in_step_with_dbt_macro_and_segment_schema():
     assert tuple(re.findall(r"\('(\w+)'", body)) == enrichment.ATTRIBUTES
     for name in enrichment.ATTRIBUTES:
         assert DEFAULT_SCHEMA.attributes[name].has_provenance and DEFAULT_SCHEMA.attributes[name].has_confidence
-    assert DEFAULT_SCHEMA.attribute_values["age_band"] == enrichment.AGE_BANDS
+    assert DEFAULT_SCHEMA.attribute_values["age_band"] == vocabulary.AGE_BANDS
 
 
 @pytest.mark.parametrize("attribute, raw, expected", [
@@ -56,11 +58,12 @@ def test_answers_without_any_found_give_an_empty_typed_frame():
 
 
 def test_coverage_counts_values_per_provenance():
-    enriched = pd.DataFrame({
+    con = duckdb.connect()
+    con.register("enriched", pd.DataFrame({
         "gender": ["female", "male", None, "female"],
         "gender__provenance": ["declared", "inferred", None, "reference"],
-        "city_type": [None, None, None, "urban"], "city_type__provenance": [None, None, None, "reference"]})
-    got = enrichment.coverage(enriched)
+        "city_type": [None, None, None, "urban"], "city_type__provenance": [None, None, None, "reference"]}))
+    got = enrichment.coverage(con, "enriched")
     assert got["gender"] == {"coverage": 0.75, "declared": 1, "third_party": 0, "reference": 1, "inferred": 1}
     assert got["city_type"]["coverage"] == 0.25 and "age_band" not in got
 

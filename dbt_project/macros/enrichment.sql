@@ -1,7 +1,7 @@
 {#- Enrichment (models/enrichment): the attributes profiles_enriched carries, their types, and age bands. -#}
 
-{#- Every enriched attribute and its SQL type. Keep in step with orchestration/lib/enrichment.py ATTRIBUTES
-    (tests/test_lib_enrichment.py checks it) and the segment language's DEFAULT_SCHEMA. -#}
+{#- Every enriched attribute and its SQL type. Keep in step with ATTRIBUTES in
+    orchestration/lib/enriched_attributes.py (tests/test_lib_enrichment.py checks it). -#}
 {% macro enriched_attributes() -%}
     {{ return([
         ('gender', dbt.type_string()),

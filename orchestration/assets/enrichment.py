@@ -13,7 +13,8 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.constants import DUCKDB_POOL, GROUP_ENRICHMENT
 from orchestration.lib.enrich_infer import InferenceConfig, infer_attributes
-from orchestration.lib.enrichment import LONG_COLUMNS, ReferenceProvider, empty_attributes, naive_utc
+from orchestration.lib.enrichment import LONG_COLUMNS, ReferenceProvider, empty_attributes
+from orchestration.lib.settings import to_utc
 from orchestration.lib.summary import markdown_table
 from orchestration.resources.enrichment import EnrichmentResource
 from orchestration.resources.settings import MicrosegResource
@@ -142,7 +143,7 @@ def inferred_attributes(context: dg.AssetExecutionContext, microseg: MicrosegRes
                          f"{features['person_id'].nunique():,} persons with features")
         result = infer_attributes(features, labels,
                                   InferenceConfig(min_confidence=enrichment.inference_min_confidence))
-        predictions = result.predictions.assign(source="model", obtained_at=naive_utc(as_of))
+        predictions = result.predictions.assign(source="model", obtained_at=to_utc(as_of))
         write_attributes(con, "inferred_attributes", predictions)
     reports = {name: r.to_dict() for name, r in result.reports.items()}
     quality = [{"attribute": name, "trained": r["trained"], "holdout_accuracy": r.get("holdout_accuracy"),

@@ -4,8 +4,8 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from orchestration.lib import enrichment
-from orchestration.lib.enrichment import coverage_drops
+from orchestration.lib import enriched_attributes as vocabulary
+from orchestration.lib.enrichment import coverage, coverage_drops
 from orchestration.lib.summary import markdown_table
 from orchestration.resources.enrichment import EnrichmentResource
 from orchestration.resources.expectations import GreatExpectationsResource, summarize
@@ -123,15 +123,15 @@ def enriched_gate_sql() -> str:
     """One row per person of profiles_enriched; every derived column true or false, never NULL:
     confidences in [0, 1], provenances allowed, a value exactly when it has a provenance and a confidence,
     a declared value always chosen over a derived one, age in 0-120 and age band consistent with it."""
-    attrs = enrichment.ATTRIBUTES
-    allowed = ", ".join(f"'{p}'" for p in enrichment.PROVENANCES)
+    attrs = vocabulary.ATTRIBUTES
+    allowed = ", ".join(f"'{p}'" for p in vocabulary.PROVENANCES)
     conf = " and ".join(f"coalesce(e.{a}__confidence between 0 and 1, e.{a}__confidence is null)" for a in attrs)
     prov = " and ".join(f"coalesce(e.{a}__provenance in ({allowed}), e.{a}__provenance is null)" for a in attrs)
     whole = " and ".join(f"((e.{a} is null) = (e.{a}__provenance is null) and (e.{a} is null) = "
                          f"(e.{a}__confidence is null))" for a in attrs)
     declared = " and ".join(f"(l.{a} is null or (e.{a}__provenance = 'declared' and "
                             f"cast(e.{a} as varchar) = cast(l.{a} as varchar)))"
-                            for a in ("gender", "age_band", "city", "country"))
+                            for a in vocabulary.DECLARED)
     return f"""
 select
     e.person_id,
@@ -148,11 +148,6 @@ left join enrichment.enrichment_labels as l on l.person_id = e.person_id and not
 """
 
 
-def enriched_coverage(con) -> dict[str, dict]:
-    frame = con.execute("select * from enrichment.profiles_enriched").df()
-    return enrichment.coverage(frame)
-
-
 @dg.asset_check(asset="profiles_enriched", blocking=True, name="ge_profiles_enriched_critical",
                 description="GE suite profiles_enriched__critical: confidences in [0, 1], provenance in "
                             "declared/third_party/reference/inferred, every value with its provenance and "
@@ -162,7 +157,7 @@ def ge_profiles_enriched_critical(context: dg.AssetCheckExecutionContext, duckdb
                                   gx: GreatExpectationsResource, microseg: MicrosegResource) -> dg.AssetCheckResult:
     with duckdb.get_connection() as con:
         df = con.execute(enriched_gate_sql()).df()
-        covered = enriched_coverage(con)
+        covered = coverage(con)
     rows = [{"attribute": a, **c} for a, c in covered.items()]
     return gate_result(gx, "profiles_enriched__critical", df, microseg.as_of_text(context),
                        extra={"coverage": dg.MetadataValue.md(markdown_table(rows)),
@@ -182,7 +177,7 @@ def profiles_enriched_coverage(context: dg.AssetCheckExecutionContext, duckdb: D
                                microseg: MicrosegResource, enrichment: EnrichmentResource) -> dg.AssetCheckResult:
     as_of = microseg.as_of_for(context).replace(tzinfo=None)
     with duckdb.get_connection() as con:
-        current = {a: c["coverage"] for a, c in enriched_coverage(con).items()}
+        current = {a: c["coverage"] for a, c in coverage(con).items()}
         con.execute(COVERAGE_HISTORY_DDL)
         rows = con.execute("""
             select attribute, coverage from enrichment.coverage_history

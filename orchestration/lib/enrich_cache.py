@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pandas as pd
 
 from orchestration.lib.enrich_http import HttpPersonLookup, LookupOutcome, LookupReport, email_key
+from orchestration.lib.settings import to_utc
 
 TABLE = "enrichment.http_cache"
 CACHED_STATUSES = ("found", "unknown")
@@ -35,19 +36,6 @@ create table if not exists {TABLE} (
     primary key (provider, lookup_key)
 );
 """
-
-
-def _naive_utc(now) -> datetime:
-    if isinstance(now, str):
-        text = now.strip()
-        if text.endswith("Z"):
-            text = text[:-1] + "+00:00"
-        now = datetime.fromisoformat(text)
-    if not isinstance(now, datetime):
-        raise TypeError(f"now must be a datetime or ISO-8601 string, got {type(now).__name__}")
-    if now.tzinfo is not None:
-        now = now.astimezone(timezone.utc).replace(tzinfo=None)
-    return now
 
 
 class _Registered:
@@ -81,7 +69,7 @@ def fresh(con, provider: str, keys, now) -> dict[str, LookupOutcome]:
             f"""select c.lookup_key, c.status, c.attributes, c.confidence
                 from {TABLE} c join (select distinct lookup_key from {view}) k using (lookup_key)
                 where c.provider = $provider and c.expires_at > $now""",
-            {"provider": provider, "now": _naive_utc(now)}).fetchall()
+            {"provider": provider, "now": to_utc(now)}).fetchall()
     out = {}
     for key, status, attributes, confidence in rows:
         attrs = json.loads(attributes) if attributes else {}
@@ -100,7 +88,7 @@ def store(con, provider: str, outcomes, now, ttl_days: float, *, unknown_ttl_day
     if unknown_ttl_days is not None and not (isinstance(unknown_ttl_days, (int, float)) and unknown_ttl_days > 0):
         raise ValueError(f"unknown_ttl_days: expected a number > 0, got {unknown_ttl_days!r}")
     ensure_cache(con)
-    now = _naive_utc(now)
+    now = to_utc(now)
     found_expiry = now + timedelta(days=ttl_days)
     unknown_expiry = now + timedelta(days=unknown_ttl_days if unknown_ttl_days is not None else ttl_days)
     latest: dict[str, LookupOutcome] = {}
@@ -132,7 +120,7 @@ def store(con, provider: str, outcomes, now, ttl_days: float, *, unknown_ttl_day
 def purge_expired(con, now) -> int:
     """Delete rows with expires_at <= now; returns how many were deleted."""
     ensure_cache(con)
-    rows = con.execute(f"delete from {TABLE} where expires_at <= $now", {"now": _naive_utc(now)}).fetchall()
+    rows = con.execute(f"delete from {TABLE} where expires_at <= $now", {"now": to_utc(now)}).fetchall()
     return int(rows[0][0]) if rows else 0
 
 

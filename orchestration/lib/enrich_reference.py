@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from orchestration.lib.enriched_attributes import CITY_TYPES
+
 PROVENANCE = "reference"
 URBAN_MIN_POPULATION = 100_000
 SUBURBAN_MIN_POPULATION = 10_000
@@ -97,8 +99,9 @@ def city_key(values: pd.Series) -> pd.Series:
 
 def city_class(population: pd.Series) -> pd.Series:
     pop = population.astype("float64")
-    return pd.Series(np.where(pop >= URBAN_MIN_POPULATION, "urban",
-                              np.where(pop >= SUBURBAN_MIN_POPULATION, "suburban", "rural")),
+    urban, suburban, rural = CITY_TYPES
+    return pd.Series(np.where(pop >= URBAN_MIN_POPULATION, urban,
+                              np.where(pop >= SUBURBAN_MIN_POPULATION, suburban, rural)),
                      index=population.index)
 
 

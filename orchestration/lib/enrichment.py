@@ -10,8 +10,9 @@ providers ship:
   warehouse cache (lib/enrich_cache.py). Chosen with ``enrichment_provider: http``.
 
 Values a vendor returns are checked before they are written: a gender must read as female/male/other
-(in any spelling the CRM normalizer knows), a country as an ISO country, an age band as one of
-AGE_BANDS; other attributes are trimmed text of at most 200 characters. Anything else is counted as
+(in any spelling the CRM normalizer knows), a country as an ISO country, an age band, city type or
+email domain type as one of its KNOWN_VALUES (lib/enriched_attributes.py), a population as digits; other
+attributes are trimmed text of at most 200 characters. Anything else is counted as
 ``invalid_value`` and dropped: a wrong value is never written.
 """
 
@@ -23,13 +24,10 @@ from typing import Protocol
 import pandas as pd
 
 from orchestration.lib import enrich_reference
+from orchestration.lib.enriched_attributes import ATTRIBUTES, KNOWN_VALUES, PROVENANCES
 from orchestration.lib.normalize import normalize_country, normalize_gender
+from orchestration.lib.settings import to_utc
 
-# in step with the dbt macro enriched_attributes() (tests/test_lib_enrichment.py reads the macro)
-ATTRIBUTES = ("gender", "age_band", "city", "country", "city_type", "city_population", "region",
-              "email_domain_type", "company_domain", "company_name", "job_title", "seniority")
-PROVENANCES = ("declared", "third_party", "reference", "inferred")
-AGE_BANDS = ("13-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+")
 LONG_COLUMNS = ["person_id", "attribute", "value", "confidence", "source", "obtained_at"]
 MAX_TEXT = 200
 
@@ -62,7 +60,7 @@ class ReferenceProvider:
     def enrich(self, profiles: pd.DataFrame, now: pd.Timestamp) -> ProviderResult:
         declared = profiles["gender"] if "gender" in profiles.columns else None
         attributes, report = enrich_reference.reference_attributes(profiles, declared_gender=declared)
-        attributes["obtained_at"] = naive_utc(now)
+        attributes["obtained_at"] = to_utc(now)
         return ProviderResult(attributes[LONG_COLUMNS], report.to_dict())
 
 
@@ -85,10 +83,15 @@ class HttpProvider:
         emails = with_email["email"].astype(str).tolist()
         lookup = HttpPersonLookup(self.config, progress=self.progress)
         outcomes, report, cache_hits = enrich_cache.lookup_with_cache(
-            self.con, lookup, emails, naive_utc(now), self.ttl_days)
-        fetched = dict(self.con.execute(
-            "select lookup_key, fetched_at from enrichment.http_cache where provider = ?",
+            self.con, lookup, emails, to_utc(now), self.ttl_days)
+        found = pd.DataFrame({"lookup_key": [k for k, o in outcomes.items() if o.status == "found"]},
+                             dtype="string")
+        self.con.register("found_lookup_keys", found)
+        fetched = dict(self.con.execute(   # when each answer was obtained (this run's or a cached one)
+            "select c.lookup_key, c.fetched_at from enrichment.http_cache c "
+            "inner join found_lookup_keys f on f.lookup_key = c.lookup_key where c.provider = ?",
             [self.config.provider_id]).fetchall())
+        self.con.unregister("found_lookup_keys")
         keys = [email_key(e) for e in emails]
         attributes, invalid = answers_to_attributes(with_email["person_id"].astype(str).tolist(), keys,
                                                     outcomes, fetched, source=self.config.provider_id)
@@ -137,28 +140,27 @@ def checked_value(attribute: str, raw) -> str | None:
         return normalize_gender(text)[0]
     if attribute == "country":
         return normalize_country(text)[0]
-    if attribute == "age_band":
-        return text if text in AGE_BANDS else None
     if attribute == "city_population":
         return text if text.isdigit() else None
-    if attribute in ("city_type",):
-        return text if text in ("urban", "suburban", "rural") else None
-    if attribute == "email_domain_type":
-        return text if text in ("free", "disposable", "corporate") else None
+    if attribute in KNOWN_VALUES:
+        return text if text in KNOWN_VALUES[attribute] else None
     return text
 
 
-def coverage(enriched: pd.DataFrame) -> dict[str, dict]:
-    """Per attribute: the share of persons with a value and how many values come from each provenance."""
-    n = len(enriched)
+def coverage(con, relation: str = "enrichment.profiles_enriched") -> dict[str, dict]:
+    """Per attribute of `relation` (one row per person): the share of persons with a value and how many
+    values come from each provenance. Counted in one SQL scan, nothing loaded into Python."""
+    columns = {row[0] for row in con.execute(f"describe select * from {relation}").fetchall()}
+    present = [a for a in ATTRIBUTES if a in columns]
+    counts = [f'count("{a}")' for a in present]
+    counts += [f"count(*) filter (where \"{a}__provenance\" = '{p}')" for a in present for p in PROVENANCES]
+    row = con.execute(f"select count(*), {', '.join(counts) or '0'} from {relation}").fetchall()[0]
+    n, values, by_provenance = row[0], row[1:1 + len(present)], row[1 + len(present):]
     out = {}
-    for attribute in ATTRIBUTES:
-        if attribute not in enriched.columns:
-            continue
-        provenance = enriched[f"{attribute}__provenance"]
-        counts = provenance.value_counts()
-        out[attribute] = {"coverage": round(float(enriched[attribute].notna().sum()) / n, 4) if n else 0.0,
-                          **{p: int(counts.get(p, 0)) for p in PROVENANCES}}
+    for i, attribute in enumerate(present):
+        per = by_provenance[i * len(PROVENANCES):(i + 1) * len(PROVENANCES)]
+        out[attribute] = {"coverage": round(values[i] / n, 4) if n else 0.0,
+                          **{p: int(c) for p, c in zip(PROVENANCES, per)}}
     return out
 
 
@@ -171,8 +173,3 @@ def coverage_drops(previous: dict[str, float], current: dict[str, float], max_dr
             drops.append({"attribute": attribute, "previous": before, "current": now,
                           "drop": round((before - now) / before, 4)})
     return drops
-
-
-def naive_utc(moment) -> pd.Timestamp:
-    ts = pd.Timestamp(moment)
-    return ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo else ts

@@ -95,11 +95,14 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Mapping, Union
 
 import yaml
+
+from orchestration.lib.enriched_attributes import ATTRIBUTES as ENRICHED_ATTRIBUTES, KNOWN_VALUES, PROVENANCES
+from orchestration.lib.settings import to_utc
 
 TYPES = ("string", "number", "integer", "boolean", "date", "timestamp")
 BLOCKS = ("all", "any", "not", "attribute", "score", "performed", "in_segment")
@@ -107,7 +110,6 @@ OPERATORS = ("equals", "not_equals", "in", "not_in", "gt", "gte", "lt", "lte", "
              "contains", "starts_with", "is_null")
 COUNT_OPERATORS = ("eq", "equals", "not_equals", "gt", "gte", "lt", "lte", "between")
 AGGREGATE_FUNCTIONS = ("sum", "avg", "min", "max")
-PROVENANCES = ("declared", "third_party", "reference", "inferred")
 TOP_LEVEL_KEYS = ("name", "description", "owner", "tags", "expect_nonempty", "rules")
 PERFORMED_KEYS = ("performed", "where", "within", "between", "count", "aggregate", "not_followed_by")
 FOLLOW_UP_KEYS = ("event", "within", "where")
@@ -272,11 +274,7 @@ DEFAULT_SCHEMA = Schema(
         "first_seen_at": Attribute("timestamp"), "last_seen_at": Attribute("timestamp"),
         # attributes enrichment can fill (profiles_enriched; dbt macro enriched_attributes): the declared value
         # when there is one, else third-party, reference or inferred, with provenance and confidence
-        "gender": enriched("string"), "age_band": enriched("string"), "city": enriched("string"),
-        "country": enriched("string"), "city_type": enriched("string"), "city_population": enriched("integer"),
-        "region": enriched("string"), "email_domain_type": enriched("string"),
-        "company_domain": enriched("string"), "company_name": enriched("string"), "job_title": enriched("string"),
-        "seniority": enriched("string"),
+        **{name: enriched("integer" if name == "city_population" else "string") for name in ENRICHED_ATTRIBUTES},
     },
     scores={"engagement": "number", "intent": "number", "rfm_recency": "number", "rfm_frequency": "number",
             "rfm_monetary": "number", "rfm_code": "string", "tier": "string", "top_category": "string"},
@@ -299,10 +297,7 @@ DEFAULT_SCHEMA = Schema(
         "Cart Viewed", "Checkout Started", "Order Completed", "Signed Up", "Signed In",
         "Video Playback Started", "Email Delivered", "Email Opened", "Email Link Clicked", "Email Bounced",
         "Email Marked as Spam", "Unsubscribed"}),
-    attribute_values={"gender": ("female", "male", "other"),
-                      "age_band": ("13-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+"),
-                      "city_type": ("urban", "suburban", "rural"),
-                      "email_domain_type": ("free", "disposable", "corporate")},
+    attribute_values=KNOWN_VALUES,
     score_values={"tier": ("highly_engaged", "potential_buyer", "new", "dormant", "at_risk", "casual")},
 )
 
@@ -450,17 +445,6 @@ def parse_duration(text) -> timedelta:
         raise ValueError(f"bad duration {text!r}; expected a whole number > 0 followed by m, h, d or w "
                          "(30m, 24h, 7d, 2w)")
     return timedelta(seconds=int(m.group(1)) * DURATION_UNITS[m.group(2)])
-
-
-def to_utc(value) -> datetime:
-    """A timestamp (datetime, date or ISO-8601 text) as a naive UTC datetime; naive input is UTC."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.strip())
-    if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day)
-    raise ValueError(f"expected a timestamp, got {value!r}")
 
 
 def _quote(identifier: str) -> str:

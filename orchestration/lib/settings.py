@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import yaml
@@ -185,6 +185,18 @@ def parse_as_of(value: str) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed.astimezone(timezone.utc)
+
+
+def to_utc(value) -> datetime:
+    """A timestamp (datetime, date or ISO-8601 text) as a naive UTC datetime, the way DuckDB TIMESTAMP
+    columns hold instants; naive input is UTC."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.strip())
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    raise ValueError(f"expected a timestamp, got {value!r}")
 
 
 def format_as_of(value: datetime) -> str:

@@ -1,0 +1,18 @@
+"""The vocabulary of enriched attributes: their names, provenances and known values.
+
+One place for what the enrichment step writes, the segment language accepts and the gates check. Keep
+ATTRIBUTES in step with the dbt macro enriched_attributes() (tests/test_lib_enrichment.py reads it).
+"""
+
+ATTRIBUTES = ("gender", "age_band", "city", "country", "city_type", "city_population", "region",
+              "email_domain_type", "company_domain", "company_name", "job_title", "seniority")
+# what a person can declare of them (profiles_enriched's `declared` candidates, from enrichment_labels)
+DECLARED = ("gender", "age_band", "city", "country")
+# best first: a value of an earlier provenance always wins (SEGMENTS.md)
+PROVENANCES = ("declared", "third_party", "reference", "inferred")
+GENDERS = ("female", "male", "other")
+AGE_BANDS = ("13-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+")
+CITY_TYPES = ("urban", "suburban", "rural")
+EMAIL_DOMAIN_TYPES = ("free", "disposable", "corporate")
+KNOWN_VALUES = {"gender": GENDERS, "age_band": AGE_BANDS, "city_type": CITY_TYPES,
+                "email_domain_type": EMAIL_DOMAIN_TYPES}
