@@ -4,10 +4,7 @@ The warehouse holds fixture rows in identity.* (what the identity step writes) a
 hand with the columns the intermediate models read); the real dbt intermediate and mart models run on it.
 """
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import dagster as dg
@@ -16,13 +13,13 @@ import pytest
 from dagster_duckdb import DuckDBResource
 
 from orchestration.checks.gates import ge_profiles_cleaned_critical
-from orchestration.constants import AS_OF_TAG, DBT_PROJECT_DIR, SUITES_DIR
+from orchestration.constants import AS_OF_TAG, SUITES_DIR
 from orchestration.resources.expectations import GreatExpectationsResource
 from orchestration.resources.settings import MicrosegResource
+from tests.conftest import rows, run_dbt
 
 pytestmark = pytest.mark.slow
 AS_OF = "2026-11-01T00:00:00Z"
-DBT = str(Path(sys.executable).with_name("dbt"))
 
 # contact_id, person_id, email, email_status, first_name, first_name_folded, last_name, last_name_folded,
 # phone_e164, phone_status, gender, birth_date, city, postal_code, country, email_opt_in, created_at, updated_at
@@ -129,22 +126,8 @@ def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("profiles")
     warehouse = (root / "warehouse.duckdb").resolve()
     _load_fixture(warehouse)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MICROSEG_WAREHOUSE", str(warehouse))          # profiles.yml reads it; absolute
-        mp.setenv("MICROSEG_DUCKDB_MEMORY_LIMIT", "1GB")
-        proc = subprocess.run(
-            [DBT, "build", "--select", "path:models/intermediate", "path:models/marts", "--profiles-dir", ".",
-             "--target-path", str(root / "target"), "--log-path", str(root / "logs")],  # not the shared target/
-            cwd=DBT_PROJECT_DIR, env=dict(os.environ), capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
-    return root, warehouse, proc.stdout
-
-
-def rows(warehouse: Path, sql: str) -> list[dict]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        cur = con.execute(sql)
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, r)) for r in cur.fetchall()]
+    out = run_dbt(root, warehouse, ["build", "--select", "path:models/intermediate", "path:models/marts"])
+    return root, warehouse, out
 
 
 def profiles(warehouse: Path) -> dict[str, dict]:

@@ -10,21 +10,17 @@ Decay: weight * 0.5 ^ (age_days / 7); squash: 100 * (1 - exp(-raw / 10)).
 
 import json
 import math
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.constants import DBT_PROJECT_DIR
 from orchestration.lib.scoring import dbt_vars, load_scoring
+from tests.conftest import rows, run_dbt
 
 pytestmark = pytest.mark.slow
 AS_OF = "2026-11-01T00:00:00Z"
-DBT = str(Path(sys.executable).with_name("dbt"))
 SCORING_MODELS = ("person_events", "person_orders", "behavior_features", "rfm", "category_affinity",
                   "behavior_scores")
 
@@ -152,15 +148,8 @@ def _load_fixture(path: Path) -> None:
                        suppressed_at timestamp, source_file varchar, line_no bigint)""")
 
 
-def run_dbt(root: Path, warehouse: Path, args: list[str], as_of: str = AS_OF) -> str:
-    scoring = load_scoring(_scoring_file(root))
-    env = dict(os.environ, MICROSEG_WAREHOUSE=str(warehouse), MICROSEG_DUCKDB_MEMORY_LIMIT="1GB")
-    proc = subprocess.run(
-        [DBT, *args, "--vars", json.dumps(dbt_vars(scoring, as_of)), "--profiles-dir", ".",
-         "--target-path", str(root / "target"), "--log-path", str(root / "logs")],   # not the shared target/
-        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
-    return proc.stdout
+def run_scoring_dbt(root: Path, warehouse: Path, args: list[str], as_of: str = AS_OF) -> str:
+    return run_dbt(root, warehouse, args, dbt_vars(load_scoring(_scoring_file(root)), as_of))
 
 
 def _scoring_file(root: Path) -> Path:
@@ -176,16 +165,9 @@ def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("scoring")
     warehouse = (root / "warehouse.duckdb").resolve()
     _load_fixture(warehouse)
-    out = run_dbt(root, warehouse, ["build", "--select", "+path:models/scoring", "--exclude", "path:models/staging",
+    out = run_scoring_dbt(root, warehouse, ["build", "--select", "+path:models/scoring", "--exclude", "path:models/staging",
                                     "--indirect-selection", "cautious"])   # no tests of unselected profile_emails
     return root, warehouse, out
-
-
-def rows(warehouse: Path, sql: str) -> list[dict]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        cur = con.execute(sql)
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, r)) for r in cur.fetchall()]
 
 
 def by_person(warehouse: Path, model: str) -> dict[str, dict]:
@@ -327,10 +309,10 @@ def test_scores_are_reproducible_and_follow_as_of(built):
     root, wh, _ = built
     snapshot = {m: rows(wh, f"select * from scoring.{m} order by all") for m in SCORING_MODELS}
     again = _copy(built, "again")
-    run_dbt(root, again, ["run", "--select", "path:models/scoring"])
+    run_scoring_dbt(root, again, ["run", "--select", "path:models/scoring"])
     assert {m: rows(again, f"select * from scoring.{m} order by all") for m in SCORING_MODELS} == snapshot
     later = _copy(built, "later")
-    run_dbt(root, later, ["run", "--select", "path:models/scoring"], as_of="2026-11-02T12:00:00+00:00")
+    run_scoring_dbt(root, later, ["run", "--select", "path:models/scoring"], as_of="2026-11-02T12:00:00+00:00")
     anna = by_person(later, "behavior_features")["p_anna"]
     assert (str(anna["as_of"]), anna["product_viewed_7d"], str(anna["last_event_at"])) == (
         "2026-11-02 12:00:00", 2, "2026-11-02 00:00:00")          # e5 now counts
