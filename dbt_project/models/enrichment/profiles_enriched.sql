@@ -6,7 +6,7 @@
 -- A derived value therefore never overrides a declared one. Columns: <attr>, <attr>__provenance,
 -- <attr>__confidence, <attr>__obtained_at; plus the declared birth_date and age (full years at as_of).
 {%- set attributes = enriched_attributes() %}
-{%- set declared = ['gender', 'age_band', 'city', 'country'] %}  {#- = DECLARED in lib/enriched_attributes.py -#}
+{%- set declared = ['gender', 'age_band', 'city', 'country'] %}{# = DECLARED in lib/enriched_attributes.py #}
 
 with labels as (
     select * from {{ ref('enrichment_labels') }}
