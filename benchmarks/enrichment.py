@@ -4,8 +4,8 @@
 [--concurrency 8] [--skip-http]` (also a step of `make bench`; BENCH_ENRICHMENT=0 skips it there). Writes
 bench_out/enrichment_results.json (BENCH_OUT) and prints a summary.
 
-1. Reference enrichment (orchestration/lib/enrich_reference.py). A deterministic (seeded numpy) frame of
-   PROFILES profiles drawn from the generator's own tables (orchestration/lib/generate.py: countries and
+1. Reference enrichment (orchestration/lib/enrichment/reference.py). A deterministic (seeded numpy) frame of
+   PROFILES profiles drawn from the generator's own tables (orchestration/lib/sample_data/generate.py: countries and
    their weights, the city table `_C` with the generator's city weighting, `_CITY_VARIANTS`, first names
    `_FIRST`, free-mail domains `_FREEMAIL`, `_OTHER_DOMAINS`, `_DOMAIN_TYPOS`), made messy at rates like
    the CRM export's: city spellings "Muenchen", "MÜNCHEN", "Munich", padded, misspelt or missing; first
@@ -20,7 +20,7 @@ bench_out/enrichment_results.json (BENCH_OUT) and prints a summary.
    per row, `enrich_reference.guess_gender` per row), on a seeded SAMPLE-row sample, extrapolated
    linearly to PROFILES. Its output must equal the vectorized output of the same persons (the `equal`
    flag and mismatch count; a mismatch makes the exit status 1). Target: <= 30 s for 1M on 2 cores.
-2. Inference (orchestration/lib/enrich_infer.py): `infer_attributes` on PERSONS persons x 30 features (a
+2. Inference (orchestration/lib/enrichment/inference.py): `infer_attributes` on PERSONS persons x 30 features (a
    synthetic long frame with gender and age signal, seeded; 30 % of labels undeclared, 5 % of persons
    without features), fit + predict of gender and age_band, pivot included; the holdout accuracy against
    the majority baseline from its reports.
@@ -49,8 +49,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from orchestration.lib import enrich_reference as ref  # noqa: E402
-from orchestration.lib import generate as gen  # noqa: E402
+from orchestration.lib.enrichment import reference as ref  # noqa: E402
+from orchestration.lib.sample_data import generate as gen  # noqa: E402
 
 OUT = Path(os.environ.get("BENCH_OUT", "bench_out")).resolve()
 TARGET_SECONDS_1M = 30.0
@@ -398,7 +398,7 @@ def make_features(n: int, seed: int = 7, missing: float = 0.3, no_features: floa
 
 
 def bench_inference(n_persons: int, seed: int = 7) -> dict:
-    from orchestration.lib.enrich_infer import InferenceConfig, infer_attributes
+    from orchestration.lib.enrichment.inference import InferenceConfig, infer_attributes
 
     t0 = time.perf_counter()
     features, labels = make_features(n_persons, seed)

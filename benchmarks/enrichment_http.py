@@ -2,7 +2,7 @@
 
 `python -m benchmarks.enrichment_http [N_LOOKUPS] [CONCURRENCY]` (defaults 2000 and 8). The server adds
 BENCH_ENRICH_LATENCY (5 ms) to every request; half of the emails are known people. Three runs of our client
-(orchestration/lib/enrich_http.py), rate limit off: concurrency 1 (the baseline, same process), concurrency
+(orchestration/lib/enrichment/http.py), rate limit off: concurrency 1 (the baseline, same process), concurrency
 CONCURRENCY, and CONCURRENCY with 10% injected 503s (seeded; backoff_base 10 ms) reporting the retries.
 Prints JSON and writes bench_out/enrichment_http_results.json. No target is asserted: with a 5 ms server the
 ideal speed-up is close to CONCURRENCY; a ratio far below it means the client serialises somewhere.
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from orchestration.lib.enrich_http import HttpPersonLookup, HttpProviderConfig  # noqa: E402
+from orchestration.lib.enrichment.http import HttpPersonLookup, HttpProviderConfig  # noqa: E402
 from tests.enrichment_server import EnrichmentServer  # noqa: E402
 
 OUT = Path(os.environ.get("BENCH_OUT", "bench_out")).resolve()

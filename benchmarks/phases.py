@@ -18,7 +18,7 @@ def peak_rss_mb() -> float:
 
 
 def phase_generate(out: str, contacts: int, days: int) -> dict:
-    from orchestration.lib.generate import generate
+    from orchestration.lib.sample_data.generate import generate
 
     started = time.perf_counter()
     stats = generate(out, contacts=contacts, days=days, seed=42)
@@ -29,7 +29,8 @@ def phase_generate(out: str, contacts: int, days: int) -> dict:
 
 def phase_ingest(landing: str, warehouse: str) -> dict:
     """Our ingest (quarantine, lineage, reconciliation) of every day and table, then dbt staging."""
-    from orchestration.lib import contract, ingest
+    from orchestration.lib.ingest import contract
+    from orchestration.lib.ingest import loading as ingest
 
     Path(warehouse).unlink(missing_ok=True)
     con = ingest.connect(warehouse)
@@ -82,7 +83,7 @@ def phase_baseline(landing: str) -> dict:
 
 def phase_pipeline(landing: str, warehouse: str, as_of: str) -> dict:
     """The whole Dagster pipeline in-process (ingest, dbt build with tests, GE gates, report)."""
-    from orchestration.lib.settings import load_settings
+    from orchestration.lib.core.settings import load_settings
     from orchestration.pipeline import ensure_dagster_home, prepare_dbt, run_pipeline
 
     Path(warehouse).unlink(missing_ok=True)

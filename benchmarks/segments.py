@@ -3,7 +3,7 @@
 `python -m benchmarks.segments [WAREHOUSE]` (default bench_out/pipeline/warehouse.duckdb; built with the
 pipeline at BENCH_CONTACTS x BENCH_DAYS when missing). Opens the warehouse read-only and evaluates every
 segment in segments/ at AS_OF on the segments.seg_* relations twice: the query the compiler emits
-(orchestration/lib/segment_dsl.py) and HAND_SQL below, the plain query an analyst would write for the same
+(orchestration/lib/segments/dsl.py) and HAND_SQL below, the plain query an analyst would write for the same
 definition on the same relations. Each runs once to warm up, then best of BENCH_SEGMENTS_REPEAT (3). Both
 must return the same member set: otherwise MISMATCH is printed and the exit status is 1 (a compiler bug,
 or HAND_SQL drifted from the YAML; tests/test_bench_segments.py guards the latter on a crafted fixture).
@@ -108,14 +108,14 @@ def peak_rss_mb() -> float:
 
 
 def catalog():
-    from orchestration.lib import segment_dsl
-    from orchestration.lib.segment_tools import SCHEMA
+    from orchestration.lib.segments import dsl as segment_dsl
+    from orchestration.lib.segments.tools import SCHEMA
 
     return segment_dsl.load_catalog(ROOT / "segments", SCHEMA)
 
 
 def hand_members(con, name: str, as_of) -> list[str]:
-    from orchestration.lib.segment_dsl import to_utc
+    from orchestration.lib.segments.dsl import to_utc
 
     sql = HAND_SQL[name]
     params = {"as_of": to_utc(as_of)} if "$as_of" in sql else {}

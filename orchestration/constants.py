@@ -1,8 +1,7 @@
 """Names shared by assets, checks, jobs and the CLI."""
 
-from pathlib import Path
+from orchestration.lib.core.paths import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 SUITES_DIR = EXPECTATIONS_DIR / "gx" / "expectations"

@@ -11,8 +11,8 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.constants import AS_OF_TAG, RECEIVED_DAYS, REPO_ROOT
-from orchestration.lib import contract
-from orchestration.lib.settings import Settings, format_as_of, parse_as_of
+from orchestration.lib.ingest import contract
+from orchestration.lib.core.settings import Settings, format_as_of, parse_as_of
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"

@@ -7,7 +7,7 @@ import dagster as dg
 
 from orchestration.constants import RECEIVED_DAYS
 from orchestration.jobs import ingest_events_job
-from orchestration.lib import contract
+from orchestration.lib.ingest import contract
 from orchestration.resources.settings import MicrosegResource
 
 

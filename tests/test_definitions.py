@@ -3,7 +3,7 @@ import json
 import dagster as dg
 
 from orchestration.constants import AS_OF_TAG, RECEIVED_DAYS
-from tests.conftest import event
+from tests.helpers.landing import event
 
 
 def test_definitions_load():
@@ -67,7 +67,7 @@ def test_schema_drift_fails_the_table_asset_naming_file_and_column(landing, tmp_
 
     from orchestration.assets.ingest import table_assets
     from orchestration.resources.settings import MicrosegResource
-    from tests.conftest import CONTACT_HEADER, contact_row
+    from tests.helpers.landing import CONTACT_HEADER, contact_row
 
     landing.contacts([contact_row("c1")], name="contacts_a.csv")
     landing.csv("crm/contacts_b.csv", CONTACT_HEADER.replace("email,", "e_mail,"), [contact_row("c2")])

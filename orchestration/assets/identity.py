@@ -11,11 +11,12 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from orchestration.constants import DUCKDB_POOL, GROUP_IDENTITY
-from orchestration.lib import identity, review
-from orchestration.lib.matching import DECISION_NAMES, SEPARATE, resolve, score_pairs
-from orchestration.lib.normalize import normalize_contacts
-from orchestration.lib.pair_tables import register_ids, register_scored
-from orchestration.lib.summary import markdown_table
+from orchestration.lib.identity import identity_map as identity
+from orchestration.lib.identity import review
+from orchestration.lib.identity.matching import DECISION_NAMES, SEPARATE, resolve, score_pairs
+from orchestration.lib.identity.normalize import normalize_contacts
+from orchestration.lib.identity.pair_tables import register_ids, register_scored
+from orchestration.lib.core.run_summary import markdown_table
 from orchestration.resources.settings import MicrosegResource
 
 OWNERS = ["team:data-platform"]

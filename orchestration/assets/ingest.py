@@ -5,8 +5,9 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from orchestration.constants import DUCKDB_POOL, GROUP_INGEST, RECEIVED_DAYS
-from orchestration.lib import contract, ingest
-from orchestration.lib.summary import markdown_table
+from orchestration.lib.ingest import contract
+from orchestration.lib.ingest import loading as ingest
+from orchestration.lib.core.run_summary import markdown_table
 from orchestration.resources.settings import MicrosegResource
 
 received_days = dg.DynamicPartitionsDefinition(name=RECEIVED_DAYS)

@@ -1,7 +1,7 @@
 """One asset per segment file (generated when the code location loads), each behind a blocking gate.
 
-Thin glue: compile the YAML (lib/segment_dsl.py), run it against the segments.seg_* relations at
-the run's as_of, record membership and history (lib/segment_history.py), report metadata.
+Thin glue: compile the YAML (lib/segments/dsl.py), run it against the segments.seg_* relations at
+the run's as_of, record membership and history (lib/segments/history.py), report metadata.
 A broken segment file becomes an asset that fails with the file's errors: the code location
 still loads and every other segment is evaluated.
 """
@@ -14,9 +14,10 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.checks.gates import segment_gate
 from orchestration.constants import DUCKDB_POOL, GROUP_SEGMENTS
-from orchestration.lib import segment_dsl, segment_history
-from orchestration.lib.segment_tools import SCHEMA, describe_members
-from orchestration.lib.summary import markdown_table
+from orchestration.lib.segments import dsl as segment_dsl
+from orchestration.lib.segments import history as segment_history
+from orchestration.lib.segments.tools import SCHEMA, describe_members
+from orchestration.lib.core.run_summary import markdown_table
 from orchestration.resources.settings import MicrosegResource
 
 EVALUATION_RELATIONS = ["seg_profiles", "seg_events", "seg_scores", "seg_affinity"]

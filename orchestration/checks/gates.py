@@ -4,9 +4,9 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from orchestration.lib import enriched_attributes as vocabulary
-from orchestration.lib.enrichment import coverage, coverage_drops
-from orchestration.lib.summary import markdown_table
+from orchestration.lib.enrichment import attributes as vocabulary
+from orchestration.lib.enrichment.providers import coverage, coverage_drops
+from orchestration.lib.core.run_summary import markdown_table
 from orchestration.resources.enrichment import EnrichmentResource
 from orchestration.resources.expectations import GreatExpectationsResource, summarize
 from orchestration.resources.settings import MicrosegResource

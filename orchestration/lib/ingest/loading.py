@@ -1,0 +1,464 @@
+"""Loading the landing folder into the DuckDB warehouse, with quarantine and exact reconciliation.
+
+- raw.events: one row per valid event line, partitioned by received day (delete + insert per day,
+  so a re-run replaces its own day and touches no other). Redeliveries stay in raw (it is immutable
+  and replayable); staging keeps the first occurrence of each messageId.
+- raw.<table> for contacts, orders, order_items, products, suppression: every valid record of every
+  file, rebuilt whole on each load (the landing folder is the truth), with file + line lineage and
+  any extra columns as JSON in `extra`.
+- quarantine.events / quarantine.records: bad lines with file, line, reason and the raw text.
+- quarantine.files: whole files we could not read (empty, truncated gzip, missing column, ...).
+
+Every load returns stats that reconcile exactly: lines read = kept + quarantined + redelivered.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from orchestration.lib.ingest import contract
+from orchestration.lib.ingest.contract import InputFileError, TableSpec
+
+ISO_INSTANT = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)"
+
+DDL = """
+create schema if not exists raw;
+create schema if not exists quarantine;
+create table if not exists quarantine.events (
+    received_date date, source_file varchar, line_no integer, reason varchar, raw_line varchar
+);
+create table if not exists quarantine.records (
+    dataset varchar, source_file varchar, line_no integer, reason varchar, detail varchar, raw_line varchar
+);
+create table if not exists quarantine.files (
+    dataset varchar, partition_key varchar, source_file varchar, reason varchar, message varchar
+);
+"""
+
+
+def connect(path: str | Path, memory_limit: str = "4GB") -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(path), config={"memory_limit": memory_limit})
+    prepare(con)
+    return con
+
+
+# raw.events: lineage, the parsed instant, then every EVENT_FIELDS column as text
+EVENT_COLUMNS = ("received_date", "source_file", "line_no", "occurred_at",
+                 *(name for name, _ in contract.EVENT_FIELDS))
+
+
+def _event_ddl() -> str:
+    cols = []
+    for name, _ in contract.EVENT_FIELDS:
+        # the JSON objects are the bulk of the bytes: zstd writes 2x faster than the default here
+        cols.append(f"{name} varchar using compression zstd" if name in contract.EVENT_JSON_COLUMNS
+                    else f"{name} varchar")
+    return ("create table if not exists raw.events (received_date date, source_file varchar, "
+            f"line_no integer, occurred_at timestamp, {', '.join(cols)})")
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("set TimeZone = 'UTC'")
+    con.execute(DDL)
+    con.execute(_event_ddl())
+    for spec in contract.TABLES.values():
+        cols = ", ".join(f"{q(c)} varchar" for c in spec.columns)
+        con.execute(f"create table if not exists raw.{spec.name} "
+                    f"(source_file varchar, line_no integer, {cols}, extra json)")
+
+
+def q(identifier: str) -> str:
+    """Double-quote an identifier (the contract has a column named `at`, a SQL keyword)."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def relpath(path: Path, landing: Path) -> str:
+    try:
+        return path.relative_to(landing).as_posix()
+    except ValueError:
+        return str(path)
+
+
+# ---------------------------------------------------------------- events
+
+@dataclass
+class FileProblem:
+    source_file: str
+    reason: str
+    message: str
+
+
+@dataclass
+class EventDayStats:
+    received_date: str
+    files: int = 0
+    lines_read: int = 0
+    kept: int = 0
+    redelivered: int = 0
+    quarantined: int = 0
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    file_problems: list[FileProblem] = field(default_factory=list)
+
+    @property
+    def reconciles(self) -> bool:
+        return self.lines_read == self.kept + self.quarantined + self.redelivered
+
+    def add(self, other: "EventDayStats") -> None:
+        """Accumulate another day's counts into these (totals over several days)."""
+        for name in ("files", "lines_read", "kept", "quarantined", "redelivered"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for reason, n in other.quarantine_reasons.items():
+            self.quarantine_reasons[reason] = self.quarantine_reasons.get(reason, 0) + n
+        self.file_problems += other.file_problems
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"reconciles": self.reconciles}
+
+
+def _event_lines(landing: Path, files: list[Path], stats: EventDayStats) -> pa.Table:
+    """(source_file, line_no, raw_line, encoding_ok) for every line of the day's readable files."""
+    parts = []
+    for path in files:
+        rel = relpath(path, landing)
+        try:
+            data = contract.read_bytes(path)
+            texts = contract.split_lines_fast(data)
+            if texts is not None:
+                ok = pa.repeat(True, len(texts))
+            else:
+                lines = contract.split_lines(path, data)
+                texts = pa.array(lines.texts, pa.string())
+                ok = pa.array([not b for b in lines.bad_encoding] if lines.bad_encoding else [True] * len(texts))
+        except InputFileError as exc:
+            stats.file_problems.append(FileProblem(rel, exc.reason, exc.message))
+            continue
+        n = len(texts)
+        parts.append(pa.table({
+            "source_file": pa.repeat(rel, n).cast(pa.string()),
+            "line_no": pa.array(np.arange(1, n + 1, dtype=np.int32)),
+            "raw_line": texts,
+            "encoding_ok": ok,
+        }))
+    if not parts:
+        return pa.table({"source_file": pa.array([], pa.string()), "line_no": pa.array([], pa.int32()),
+                         "raw_line": pa.array([], pa.string()), "encoding_ok": pa.array([], pa.bool_())})
+    return pa.concat_tables(parts)
+
+
+_PATHS = ", ".join(f"'{path}'" for _, path in contract.EVENT_FIELDS)
+_NAMED = ",\n        ".join(
+    (f"nullif(trim(f[{i}]), '') as {name}" if name in ("message_id", "user_id", "anonymous_id") else f"f[{i}] as {name}")
+    for i, (name, _) in enumerate(contract.EVENT_FIELDS, start=1))
+
+EVENT_PARSE_SQL = f"""
+create or replace temp table _event_lines_parsed as
+with checked as (
+    select received_date, source_file, line_no, raw_line, encoding_ok,
+           encoding_ok and json_valid(raw_line) and starts_with(ltrim(raw_line), '{{') as is_object
+    from _event_lines
+),
+fields as (
+    -- one JSON parse per line for every field we expose
+    select *, case when is_object then json_extract_string(raw_line, [{_PATHS}]) end as f
+    from checked
+),
+named as (
+    select received_date, source_file, line_no, raw_line, encoding_ok, is_object,
+        {_NAMED}
+    from fields
+),
+typed as (
+    select *,
+        case when regexp_full_match(trim(timestamp_raw), '{ISO_INSTANT}')
+             then try_cast(trim(timestamp_raw) as timestamptz) end as occurred_at_tz
+    from named
+)
+select
+    *,
+    timezone('UTC', occurred_at_tz) as occurred_at,
+    case
+        when not encoding_ok then 'bad_encoding'
+        when not is_object then 'malformed_json'
+        when message_id is null then 'missing_message_id'
+        when timestamp_raw is null then 'missing_timestamp'
+        when occurred_at_tz is null then 'bad_timestamp'
+        when user_id is null and anonymous_id is null then 'missing_identity'
+        when timezone('UTC', occurred_at_tz)
+             > received_date + interval 1 day + to_microseconds(cast($tolerance_us as bigint))
+             then 'future_timestamp'
+    end as reason
+from typed
+"""
+
+
+BATCH_DAYS = 8   # days parsed per SQL statement: enough rows to keep both cores busy, bounded memory
+
+
+def load_event_day(con: duckdb.DuckDBPyConnection, landing: Path, day: str,
+                   files: list[Path] | None = None, tolerance_hours: float = 24.0) -> EventDayStats:
+    """Load one received-day folder into raw.events / quarantine.events, replacing that day only."""
+    if files is None:
+        files = contract.event_days(landing).get(day, [])
+    return load_event_days(con, landing, {day: files}, tolerance_hours)[0]
+
+
+def load_event_days(con: duckdb.DuckDBPyConnection, landing: Path, days: dict[str, list[Path]],
+                    tolerance_hours: float = 24.0) -> list[EventDayStats]:
+    """Load received-day folders (a batch: one statement per step), replacing those days only."""
+    for day in days:
+        if not contract.is_day(day):
+            raise ValueError(f"partition {day!r} is not a date YYYY-MM-DD")
+    all_stats = [EventDayStats(received_date=day, files=len(files)) for day, files in days.items()]
+    tables = []
+    for stats, files in zip(all_stats, days.values()):
+        t = _event_lines(landing, files, stats)
+        stats.lines_read = t.num_rows
+        tables.append(t.append_column("received_date", pa.repeat(date.fromisoformat(stats.received_date),
+                                                                 t.num_rows).cast(pa.date32())))
+    con.register("_event_lines", pa.concat_tables(tables))
+    try:
+        con.execute(EVENT_PARSE_SQL, {"tolerance_us": int(tolerance_hours * 3_600_000_000)})
+    finally:
+        con.unregister("_event_lines")
+    day_list = [date.fromisoformat(d) for d in days]
+    # nothing already loaded is lost: rows from a file that cannot be read now stay as they were
+    unreadable = [p.source_file for st in all_stats for p in st.file_problems] or [""]
+    replace = {"days": day_list, "keep": unreadable}
+    con.execute("begin transaction")
+    try:
+        for table in ("raw.events", "quarantine.events"):
+            con.execute(f"delete from {table} where received_date in (select unnest($days)) "
+                        "and source_file not in (select unnest($keep))", replace)
+        con.execute("delete from quarantine.files where dataset = 'events' and partition_key in (select unnest($d))",
+                    {"d": list(days)})
+        con.execute(f"""
+            insert into raw.events
+            select {", ".join(EVENT_COLUMNS)}
+            from _event_lines_parsed where reason is null""")   # already in day, file, line order
+        con.execute("""
+            insert into quarantine.events
+            select received_date, source_file, line_no, reason, raw_line
+            from _event_lines_parsed where reason is not null""")
+        for stats in all_stats:
+            for p in stats.file_problems:
+                con.execute("insert into quarantine.files values ('events', ?, ?, ?, ?)",
+                            [stats.received_date, p.source_file, p.reason, p.message])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    reasons: dict[str, dict[str, int]] = {}
+    for day, reason, n in con.execute("""select strftime(received_date, '%Y-%m-%d'), reason, count(*)
+                                         from _event_lines_parsed where reason is not null
+                                         group by all order by all""").fetchall():
+        reasons.setdefault(day, {})[reason] = n
+    redelivered = redelivered_by_day(con, list(days), exclude_files=unreadable)
+    for stats in all_stats:
+        stats.quarantine_reasons = reasons.get(stats.received_date, {})
+        stats.quarantined = sum(stats.quarantine_reasons.values())
+        stats.redelivered = redelivered.get(stats.received_date, 0)
+        stats.kept = stats.lines_read - stats.quarantined - stats.redelivered
+    con.execute("drop table if exists _event_lines_parsed")
+    return all_stats
+
+
+def batches(days: list[str], size: int = BATCH_DAYS) -> list[list[str]]:
+    return [days[i:i + size] for i in range(0, len(days), size)]
+
+
+def redelivered_by_day(con: duckdb.DuckDBPyConnection, days: list[str],
+                       exclude_files: list[str] | None = None) -> dict[str, int]:
+    """Per day: valid lines whose messageId was seen earlier (earlier day, file or line).
+
+    Lines of `exclude_files` (kept from an earlier load, not read now) are ranked but not counted."""
+    rows = con.execute("""
+        with day_ids as (
+            select distinct message_id from raw.events where received_date in (select unnest($days))
+        ),
+        ranked as (
+            select e.received_date, e.source_file,
+                   row_number() over (partition by e.message_id
+                                      order by e.received_date, e.source_file, e.line_no) as occurrence
+            from raw.events e semi join day_ids using (message_id)
+        )
+        select strftime(received_date, '%Y-%m-%d'), count(*) from ranked
+        where received_date in (select unnest($days)) and occurrence > 1
+          and source_file not in (select unnest($exclude))
+        group by 1
+    """, {"days": [date.fromisoformat(d) for d in days], "exclude": exclude_files or [""]}).fetchall()
+    return dict(rows)
+
+
+# ---------------------------------------------------------------- tables
+
+@dataclass
+class TableStats:
+    dataset: str
+    files: int = 0
+    records_read: int = 0
+    kept: int = 0
+    quarantined: int = 0
+    blank_lines: int = 0
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    carried_over: int = 0   # rows kept from an earlier load of a file that cannot be read now
+    extra_columns: list[str] = field(default_factory=list)
+    file_problems: list[FileProblem] = field(default_factory=list)
+
+    @property
+    def reconciles(self) -> bool:
+        return self.records_read == self.kept + self.quarantined
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"reconciles": self.reconciles}
+
+
+def _records_table(spec: TableSpec, rel: str, records: contract.Records) -> pa.Table:
+    n_contract = len(records.columns)
+    data = {"source_file": pa.array([rel] * len(records.line_nos), pa.string()),
+            "line_no": pa.array(records.line_nos, pa.int32())}
+    for col in spec.columns:
+        if col in records.columns:
+            k = records.columns.index(col)
+            data[col] = pa.array([v[k] for v in records.values], pa.string())
+        else:
+            data[col] = pa.nulls(len(records.line_nos), pa.string())
+    extras = records.extra_columns
+    data["extra"] = pa.array(
+        [json.dumps(dict(zip(extras, v[n_contract:])), ensure_ascii=False) if extras else None
+         for v in records.values], pa.string())
+    return pa.table(data)
+
+
+def _parquet_records(con: duckdb.DuckDBPyConnection, path: Path, spec: TableSpec,
+                     rel: str) -> tuple[pa.Table, list[str]]:
+    if path.stat().st_size == 0:
+        raise InputFileError(path, "empty_file", "file is empty (0 bytes)")
+    try:
+        header = [r[0] for r in con.execute("select name from parquet_schema(?) where num_children is null",
+                                            [str(path)]).fetchall()]
+    except duckdb.Error as exc:
+        raise InputFileError(path, "bad_parquet", f"not a readable Parquet file: {exc}") from exc
+    present, extras = contract.check_header(path, spec, header)
+    by_lower = {h.strip().lower(): h for h in header}
+    select = [f"cast({q(by_lower[c])} as varchar) as {q(c)}" if c in present else f"null::varchar as {q(c)}"
+              for c in spec.columns]
+    extra_sql = ("to_json(struct_pack(" + ", ".join(f"{q(e)} := cast({q(e)} as varchar)" for e in extras) + "))::varchar"
+                 if extras else "null::varchar")
+    table = con.execute(
+        f"select ?::varchar as source_file, cast(file_row_number + 1 as integer) as line_no, {', '.join(select)}, "
+        f"{extra_sql} as extra from read_parquet(?, file_row_number = true) order by line_no",
+        [rel, str(path)]).to_arrow_table()
+    return table, extras
+
+
+def _reason_sql(spec: TableSpec) -> tuple[str, str]:
+    """SQL case expressions giving (reason, detail) of a record, or nulls when it is valid."""
+    whens_reason, whens_detail = [], []
+    for col in spec.key:
+        cond = f"nullif(trim({q(col)}), '') is null"
+        whens_reason.append(f"when {cond} then 'missing_key'")
+        whens_detail.append(f"when {cond} then '{col} is empty'")
+    casts = {"timestamp": "timestamptz", "number": "double", "integer": "bigint", "boolean": "boolean"}
+    for col, kind in spec.typed:
+        if kind == "boolean":
+            bad = f"lower(trim({q(col)})) not in {contract.BOOLEAN_VALUES}"
+        else:
+            bad = f"try_cast(trim({q(col)}) as {casts[kind]}) is null"
+        cond = f"nullif(trim({q(col)}), '') is not null and {bad}"
+        whens_reason.append(f"when {cond} then 'bad_value'")
+        whens_detail.append(f"when {cond} then '{col}: ' || {q(col)} || ' is not a {kind}'")
+    for col, values in spec.allowed:
+        cond = f"nullif(trim({q(col)}), '') is not null and trim({q(col)}) not in {tuple(values)}"
+        whens_reason.append(f"when {cond} then 'bad_value'")
+        whens_detail.append(f"when {cond} then '{col}: ' || {q(col)} || ' is not one of {', '.join(values)}'")
+    return ("case " + " ".join(whens_reason) + " end", "case " + " ".join(whens_detail) + " end")
+
+
+def load_table(con: duckdb.DuckDBPyConnection, landing: Path, spec: TableSpec) -> TableStats:
+    """Rebuild raw.<spec.name> from every file of the dataset; bad records go to quarantine.records."""
+    files = contract.table_files(landing, spec)
+    stats = TableStats(dataset=spec.name, files=len(files))
+    parts: list[pa.Table] = []
+    rejected: list[tuple[str, int, str, str, str]] = []
+    for path in files:
+        rel = relpath(path, landing)
+        try:
+            if path.name.endswith(".parquet"):
+                table, extras = _parquet_records(con, path, spec, rel)
+            else:
+                records = contract.parse_csv(path, spec)
+                table = _records_table(spec, rel, records)
+                stats.blank_lines += records.blank_lines
+                extras = records.extra_columns
+                rejected += [(rel, line, reason, detail, raw) for line, reason, detail, raw in records.rejected]
+        except InputFileError as exc:
+            stats.file_problems.append(FileProblem(rel, exc.reason, exc.message))
+            continue
+        stats.extra_columns += [c for c in extras if c not in stats.extra_columns]
+        parts.append(table)
+    empty = pa.table({"source_file": pa.array([], pa.string()), "line_no": pa.array([], pa.int32()),
+                      **{c: pa.array([], pa.string()) for c in spec.columns}, "extra": pa.array([], pa.string())})
+    records_all = pa.concat_tables([empty, *[p.cast(empty.schema) for p in parts]])
+    reason_sql, detail_sql = _reason_sql(spec)
+    con.register("_records", records_all)
+    rejected_table = pa.table({
+        "source_file": pa.array([r[0] for r in rejected], pa.string()),
+        "line_no": pa.array([r[1] for r in rejected], pa.int32()),
+        "reason": pa.array([r[2] for r in rejected], pa.string()),
+        "detail": pa.array([r[3] for r in rejected], pa.string()),
+        "raw_line": pa.array([r[4] for r in rejected], pa.string()),
+    })
+    con.register("_rejected", rejected_table)
+    cols = ", ".join(q(c) for c in spec.columns)
+    try:
+        con.execute(f"""create or replace temp table _records_checked as
+                        select *, {reason_sql} as _reason, {detail_sql} as _detail from _records""")
+        con.execute("create or replace temp table _rejected_rows as select * from _rejected")
+    finally:
+        con.unregister("_records")
+        con.unregister("_rejected")
+    # nothing already loaded is lost: rows from a file that cannot be read now stay as they were
+    keep = {"keep": [p.source_file for p in stats.file_problems] or [""]}
+    con.execute(f"create or replace temp table _previous as select * from raw.{spec.name} "
+                "where source_file in (select unnest($keep))", keep)
+    stats.carried_over = con.execute("select count(*) from _previous").fetchall()[0][0]
+    con.execute("begin transaction")
+    try:
+        con.execute(f"""create or replace table raw.{spec.name} as
+                        select * from (
+                            select source_file, line_no, {cols}, extra::json as extra
+                            from _records_checked where _reason is null
+                            union all
+                            select * from _previous
+                        ) order by source_file, line_no""")
+        con.execute("delete from quarantine.records where dataset = $dataset "
+                    "and source_file not in (select unnest($keep))", {"dataset": spec.name, **keep})
+        con.execute(f"""insert into quarantine.records
+                        select ?, source_file, line_no, _reason, _detail,
+                               concat_ws(',', {', '.join(f"coalesce({q(c)}, '')" for c in spec.columns)})
+                        from _records_checked where _reason is not null""", [spec.name])
+        con.execute("insert into quarantine.records select ?, * from _rejected_rows", [spec.name])
+        con.execute("delete from quarantine.files where dataset = ?", [spec.name])
+        for p in stats.file_problems:
+            con.execute("insert into quarantine.files values (?, null, ?, ?, ?)",
+                        [spec.name, p.source_file, p.reason, p.message])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    stats.quarantine_reasons = dict(con.execute(
+        "select reason, count(*) from quarantine.records where dataset = $dataset "
+        "and source_file not in (select unnest($keep)) group by 1 order by 1", {"dataset": spec.name, **keep}).fetchall())
+    stats.quarantined = sum(stats.quarantine_reasons.values())
+    stats.kept = con.execute(f"select count(*) from raw.{spec.name}").fetchall()[0][0] - stats.carried_over
+    stats.records_read = records_all.num_rows + len(rejected)
+    con.execute("drop table if exists _records_checked; drop table if exists _rejected_rows; "
+                "drop table if exists _previous")
+    return stats
