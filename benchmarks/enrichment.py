@@ -5,7 +5,7 @@
 bench_out/enrichment_results.json (BENCH_OUT) and prints a summary.
 
 1. Reference enrichment (orchestration/lib/enrichment/reference.py). A deterministic (seeded numpy) frame of
-   PROFILES profiles drawn from the generator's own tables (orchestration/lib/sample_data/generate.py: countries and
+   PROFILES profiles drawn from the generator's own tables (orchestration/lib/sample_data/generator.py: countries and
    their weights, the city table `_C` with the generator's city weighting, `_CITY_VARIANTS`, first names
    `_FIRST`, free-mail domains `_FREEMAIL`, `_OTHER_DOMAINS`, `_DOMAIN_TYPOS`), made messy at rates like
    the CRM export's: city spellings "Muenchen", "MÜNCHEN", "Munich", padded, misspelt or missing; first
@@ -50,7 +50,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from orchestration.lib.enrichment import reference as ref  # noqa: E402
-from orchestration.lib.sample_data import generate as gen  # noqa: E402
+from orchestration.lib.sample_data import generator as gen  # noqa: E402
 
 OUT = Path(os.environ.get("BENCH_OUT", "bench_out")).resolve()
 TARGET_SECONDS_1M = 30.0
@@ -398,7 +398,7 @@ def make_features(n: int, seed: int = 7, missing: float = 0.3, no_features: floa
 
 
 def bench_inference(n_persons: int, seed: int = 7) -> dict:
-    from orchestration.lib.enrichment.inference import InferenceConfig, infer_attributes
+    from orchestration.lib.enrichment import InferenceConfig, infer_attributes
 
     t0 = time.perf_counter()
     features, labels = make_features(n_persons, seed)

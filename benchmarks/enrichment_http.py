@@ -21,8 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from orchestration.lib.enrichment.http import HttpPersonLookup, HttpProviderConfig  # noqa: E402
 from tests.enrichment_server import EnrichmentServer  # noqa: E402
+
+from orchestration.lib.enrichment import HttpPersonLookup, HttpProviderConfig  # noqa: E402
 
 OUT = Path(os.environ.get("BENCH_OUT", "bench_out")).resolve()
 LATENCY = float(os.environ.get("BENCH_ENRICH_LATENCY", "0.005"))

@@ -110,7 +110,7 @@ def config_for(dataset: febrl.Dataset) -> Path:
 def check_contacts_config() -> str | None:
     """A note when benchmarks/match/contacts.yml no longer says what the pipeline's config says."""
     try:
-        from orchestration.lib.identity.match_config import load_config
+        from orchestration.lib.identity import load_config
 
         ours = load_config(MATCH / "contacts.yml")
         shipped = load_config(ROOT / "orchestration" / "lib" / "contacts_match.yml")

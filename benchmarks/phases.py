@@ -18,7 +18,7 @@ def peak_rss_mb() -> float:
 
 
 def phase_generate(out: str, contacts: int, days: int) -> dict:
-    from orchestration.lib.sample_data.generate import generate
+    from orchestration.lib.sample_data import generate
 
     started = time.perf_counter()
     stats = generate(out, contacts=contacts, days=days, seed=42)
@@ -29,23 +29,29 @@ def phase_generate(out: str, contacts: int, days: int) -> dict:
 
 def phase_ingest(landing: str, warehouse: str) -> dict:
     """Our ingest (quarantine, lineage, reconciliation) of every day and table, then dbt staging."""
-    from orchestration.lib.ingest import contract
-    from orchestration.lib.ingest import loading as ingest
+    from orchestration.lib.ingest import (
+        TABLES,
+        batches,
+        connect,
+        event_days,
+        load_event_days,
+        load_table,
+    )
 
     Path(warehouse).unlink(missing_ok=True)
-    con = ingest.connect(warehouse)
-    days = contract.event_days(Path(landing))
+    con = connect(warehouse)
+    days = event_days(Path(landing))
     started = time.perf_counter()
     lines = kept = 0
-    for batch in ingest.batches(list(days)):
-        for s in ingest.load_event_days(con, Path(landing), {d: days[d] for d in batch}):
+    for batch in batches(list(days)):
+        for s in load_event_days(con, Path(landing), {d: days[d] for d in batch}):
             lines += s.lines_read
             kept += s.kept
             assert s.reconciles
     events_s = time.perf_counter() - started
     t = time.perf_counter()
-    for spec in contract.TABLES.values():
-        ingest.load_table(con, Path(landing), spec)
+    for spec in TABLES.values():
+        load_table(con, Path(landing), spec)
     tables_s = time.perf_counter() - t
     con.close()
     env = {**os.environ, "MICROSEG_WAREHOUSE": warehouse}
@@ -83,8 +89,8 @@ def phase_baseline(landing: str) -> dict:
 
 def phase_pipeline(landing: str, warehouse: str, as_of: str) -> dict:
     """The whole Dagster pipeline in-process (ingest, dbt build with tests, GE gates, report)."""
-    from orchestration.lib.core.settings import load_settings
-    from orchestration.pipeline import ensure_dagster_home, prepare_dbt, run_pipeline
+    from orchestration.lib.core import load_settings
+    from orchestration.pipeline import prepare_dbt, run_pipeline
 
     Path(warehouse).unlink(missing_ok=True)
     settings = load_settings({"landing": landing, "warehouse": warehouse,

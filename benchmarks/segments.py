@@ -108,14 +108,13 @@ def peak_rss_mb() -> float:
 
 
 def catalog():
-    from orchestration.lib.segments import dsl as segment_dsl
-    from orchestration.lib.segments.tools import SCHEMA
+    from orchestration.lib.segments import SCHEMA, load_catalog
 
-    return segment_dsl.load_catalog(ROOT / "segments", SCHEMA)
+    return load_catalog(ROOT / "segments", SCHEMA)
 
 
 def hand_members(con, name: str, as_of) -> list[str]:
-    from orchestration.lib.segments.dsl import to_utc
+    from orchestration.lib.core import to_utc
 
     sql = HAND_SQL[name]
     params = {"as_of": to_utc(as_of)} if "$as_of" in sql else {}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from orchestration.lib.core.settings import SettingsError, load_settings, parse_as_of
+from orchestration.lib.core import SettingsError, load_settings, parse_as_of
 
 
 def _settings(**overrides):
@@ -39,7 +39,7 @@ def main() -> None:
 @click.option("--gzip-every", type=click.IntRange(0), default=0, help="Write every K-th day as .jsonl.gz.")
 def generate(out_dir: Path, contacts: int, days: int, seed: int, as_of: str | None, gzip_every: int) -> None:
     """Write a realistic landing folder (with ground truth) following the data contract."""
-    from orchestration.lib.sample_data.generate import generate as run_generate
+    from orchestration.lib.sample_data import generate as run_generate
 
     try:
         moment = parse_as_of(as_of) if as_of else None
@@ -60,7 +60,7 @@ def validate(landing: Path | None, as_json: bool) -> None:
 
     Exit code 0: every file readable and every line valid; 1: problems found (listed); 2: unusable folder.
     """
-    from orchestration.lib.ingest.validate import validate_landing
+    from orchestration.lib.ingest import validate_landing
     from orchestration.pipeline import LandingError, check_landing
 
     settings = _settings(landing=str(landing) if landing else None)
@@ -85,7 +85,13 @@ def run(landing: Path | None, warehouse: Path | None, as_of: str | None) -> None
     settings = _settings(landing=str(landing) if landing else None,
                          warehouse=str(warehouse) if warehouse else None, as_of=as_of)
     settings.export_env()
-    from orchestration.pipeline import LandingError, ensure_dagster_home, prepare_dbt, resolve_as_of, run_pipeline
+    from orchestration.pipeline import (
+        LandingError,
+        ensure_dagster_home,
+        prepare_dbt,
+        resolve_as_of,
+        run_pipeline,
+    )
 
     try:
         resolved = resolve_as_of(settings)
@@ -104,7 +110,7 @@ def run(landing: Path | None, warehouse: Path | None, as_of: str | None) -> None
 
     import duckdb
 
-    from orchestration.lib.core.run_summary import format_summary, warehouse_summary
+    from orchestration.lib.core import format_summary, warehouse_summary
 
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         summary = warehouse_summary(con)
@@ -141,9 +147,12 @@ def dedupe(input_path: Path, config_path: Path, out: Path, pairs_out: Path | Non
 
     Exit code 0: done; 2: the configuration or the input cannot be used (the message says where).
     """
-    from orchestration.lib.identity.dedupe import dedupe as run_dedupe
-    from orchestration.lib.identity.match_config import MatchConfigError, load_config
-    from orchestration.lib.identity.matching import MatchInputError
+    from orchestration.lib.identity import (
+        MatchConfigError,
+        MatchInputError,
+        load_config,
+    )
+    from orchestration.lib.identity import dedupe as run_dedupe
 
     started = time.perf_counter()
     try:
@@ -154,7 +163,7 @@ def dedupe(input_path: Path, config_path: Path, out: Path, pairs_out: Path | Non
     except (MatchConfigError, MatchInputError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    from orchestration.lib.identity.matching import DECISION_NAMES
+    from orchestration.lib.identity import DECISION_NAMES
 
     codes = outcome.result.resolution.decision
     counts = {DECISION_NAMES[c]: int((codes == c).sum()) for c in sorted(set(codes.tolist()))}
@@ -174,13 +183,12 @@ def _segments_dir(directory: Path | None) -> Path:
 
 
 def _catalog(directory: Path):
-    from orchestration.lib.segments import dsl as segment_dsl
-    from orchestration.lib.segments.tools import SCHEMA
+    from orchestration.lib.segments import SCHEMA, load_catalog
 
     if not directory.is_dir():
         click.echo(f"error: segments folder {directory} does not exist (set MICROSEG_SEGMENTS)", err=True)
         sys.exit(2)
-    return segment_dsl.load_catalog(directory, schema=SCHEMA)
+    return load_catalog(directory, schema=SCHEMA)
 
 
 @segments.command("validate")
@@ -203,7 +211,7 @@ def segments_validate(directory: Path | None) -> None:
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 def segments_test(directory: Path | None) -> None:
     """Run the fixture timelines of segments/tests/ against the real compiler (in-memory DuckDB)."""
-    from orchestration.lib.segments.fixtures import run_fixture_dir
+    from orchestration.lib.segments import run_fixture_dir
 
     folder = _segments_dir(directory)
     if not folder.is_dir():
@@ -224,7 +232,11 @@ def _as_of_option(func):
 
 
 def _evaluation(name: str, warehouse: Path | None, as_of: str | None):
-    from orchestration.lib.segments.tools import SegmentToolError, compile_from, open_warehouse
+    from orchestration.lib.segments import (
+        SegmentToolError,
+        compile_from,
+        open_warehouse,
+    )
     from orchestration.pipeline import resolve_as_of
 
     settings = _settings(warehouse=str(warehouse) if warehouse else None)
@@ -244,13 +256,13 @@ def _evaluation(name: str, warehouse: Path | None, as_of: str | None):
 @_as_of_option
 def segments_preview(name: str, warehouse: Path | None, as_of: str | None) -> None:
     """Size, reachable size and a sample of NAME at --as-of, without materializing anything."""
-    from orchestration.lib.segments.tools import preview
+    from orchestration.lib.segments import preview
 
     _, _, compiled, con, moment = _evaluation(name, warehouse, as_of)
     with con:
         out = preview(con, compiled, moment)
     click.echo(f"{out['segment']} at {out['as_of']}: {out['size']:,} members, {out['reachable']:,} reachable")
-    from orchestration.lib.core.run_summary import markdown_table
+    from orchestration.lib.core import markdown_table
 
     click.echo(markdown_table(out["sample"]))
 
@@ -261,7 +273,7 @@ def segments_preview(name: str, warehouse: Path | None, as_of: str | None) -> No
 @_as_of_option
 def segments_members(name: str, fmt: str, warehouse: Path | None, as_of: str | None) -> None:
     """The members of NAME (person_id, email, contact_ids, user_ids, is_reachable) on standard output."""
-    from orchestration.lib.segments.tools import members_frame
+    from orchestration.lib.segments import members_frame
 
     _, _, compiled, con, moment = _evaluation(name, warehouse, as_of)
     with con:
@@ -279,7 +291,7 @@ def segments_members(name: str, fmt: str, warehouse: Path | None, as_of: str | N
 def segments_diff(name: str, against: str, warehouse: Path | None, as_of: str | None) -> None:
     """Members added / removed by the current definition of NAME compared with --against."""
     from orchestration.constants import REPO_ROOT
-    from orchestration.lib.segments.tools import SegmentToolError, diff, other_definition
+    from orchestration.lib.segments import SegmentToolError, diff, other_definition
 
     settings, catalog, _, con, moment = _evaluation(name, warehouse, as_of)
     result = catalog.result(name)

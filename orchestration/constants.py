@@ -1,6 +1,6 @@
 """Names shared by assets, checks, jobs and the CLI."""
 
-from orchestration.lib.core.paths import REPO_ROOT
+from orchestration.lib.core import REPO_ROOT
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"

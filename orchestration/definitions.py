@@ -5,7 +5,7 @@ import dagster as dg
 from orchestration.assets import dbt, enrichment, identity, ingest, reporting, segments
 from orchestration.checks import gates
 from orchestration.jobs import ALL_JOBS
-from orchestration.lib.core.settings import Settings, load_settings
+from orchestration.lib.core import Settings, load_settings
 from orchestration.resources import build_resources
 from orchestration.schedules import ALL_SCHEDULES
 from orchestration.sensors import ALL_SENSORS

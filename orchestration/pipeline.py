@@ -11,8 +11,8 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.constants import AS_OF_TAG, RECEIVED_DAYS, REPO_ROOT
-from orchestration.lib.ingest import contract
-from orchestration.lib.core.settings import Settings, format_as_of, parse_as_of
+from orchestration.lib.core import Settings, format_as_of, parse_as_of
+from orchestration.lib.ingest import TABLES, event_days, table_files
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
@@ -29,8 +29,8 @@ def check_landing(landing: Path) -> None:
         raise LandingError(f"landing folder {landing} does not exist (set MICROSEG_LANDING or --landing)")
     if not landing.is_dir():
         raise LandingError(f"landing folder {landing} is not a folder")
-    has_events = bool(contract.event_days(landing))
-    has_tables = any(contract.table_files(landing, spec) for spec in contract.TABLES.values())
+    has_events = bool(event_days(landing))
+    has_tables = any(table_files(landing, spec) for spec in TABLES.values())
     if not (has_events or has_tables):
         raise LandingError(
             f"landing folder {landing} holds no input the contract describes: expected "
@@ -102,7 +102,7 @@ def run_pipeline(settings: Settings, as_of: str, instance: dg.DagsterInstance | 
     instance = instance or dg.DagsterInstance.get()
     tags = {AS_OF_TAG: as_of}
     outcome = RunOutcome(as_of=as_of, success=True)
-    all_days = sorted(contract.event_days(settings.landing)) if days is None else sorted(days)
+    all_days = sorted(event_days(settings.landing)) if days is None else sorted(days)
     if all_days:
         known = set(instance.get_dynamic_partitions(RECEIVED_DAYS))
         new = [d for d in all_days if d not in known]

@@ -4,7 +4,7 @@ import dagster as dg
 
 from orchestration.constants import AS_OF_TAG
 from orchestration.jobs import refresh_job
-from orchestration.lib.core.settings import format_as_of
+from orchestration.lib.core import format_as_of
 
 
 @dg.schedule(job=refresh_job, cron_schedule="0 6 * * *", execution_timezone="UTC",

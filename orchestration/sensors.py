@@ -7,7 +7,7 @@ import dagster as dg
 
 from orchestration.constants import RECEIVED_DAYS
 from orchestration.jobs import ingest_events_job
-from orchestration.lib.ingest import contract
+from orchestration.lib.ingest import event_days, fingerprint
 from orchestration.resources.settings import MicrosegResource
 
 
@@ -19,12 +19,12 @@ def landing_folder_sensor(context: dg.SensorEvaluationContext, microseg: Microse
     an already loaded day re-runs that day only.
     """
     seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
-    days = contract.event_days(microseg.landing_path)
+    days = event_days(microseg.landing_path)
     known = set(context.instance.get_dynamic_partitions(RECEIVED_DAYS))
     new_days = [d for d in days if d not in known]
     requests = []
     for day, files in days.items():
-        fp = contract.fingerprint(files)
+        fp = fingerprint(files)
         if seen.get(day) != fp:
             requests.append(dg.RunRequest(partition_key=day, run_key=f"{day}:{fp}"))
             seen[day] = fp

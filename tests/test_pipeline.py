@@ -8,8 +8,8 @@ import duckdb
 import pytest
 
 from orchestration.constants import AS_OF_TAG
-from orchestration.lib.sample_data.generate import generate
 from orchestration.lib.core.settings import load_settings
+from orchestration.lib.sample_data.generator import generate
 from orchestration.pipeline import LandingError, check_landing, run_pipeline
 from tests.helpers.landing import contact_row, event
 
@@ -347,7 +347,7 @@ def test_enrichment_declared_wins_and_every_value_has_provenance(generated):
 
 def test_enrichment_agrees_with_the_generator_truth(generated):
     root, _, settings, instance, _ = generated
-    from orchestration.lib.sample_data.generate import CITY_URBAN, _C
+    from orchestration.lib.sample_data.generator import _C, CITY_URBAN
     urban = {(c[0], c[1]): u for c, u in zip(_C, CITY_URBAN)}
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         _truth_persons(con, root)
@@ -381,7 +381,11 @@ def test_enrichment_coverage_is_recorded_once_per_as_of(generated):
 
 def test_segment_rules_filter_enriched_values_by_provenance_and_confidence(generated):
     _, _, settings, _, _ = generated
-    from orchestration.lib.segments.dsl import Schema, compile_segment, validate_segments
+    from orchestration.lib.segments.dsl import (
+        Schema,
+        compile_segment,
+        validate_segments,
+    )
     from orchestration.lib.segments.tools import SCHEMA
 
     def members(con, rules):

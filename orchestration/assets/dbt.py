@@ -10,7 +10,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.constants import DUCKDB_POOL, GROUP_INGEST
-from orchestration.lib.scoring.config import dbt_vars, load_scoring
+from orchestration.lib.scoring import dbt_vars, load_scoring
 from orchestration.project import dbt_project
 from orchestration.resources.settings import MicrosegResource
 

@@ -12,10 +12,14 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from orchestration.constants import DUCKDB_POOL, GROUP_ENRICHMENT
-from orchestration.lib.enrichment.inference import InferenceConfig, infer_attributes
-from orchestration.lib.enrichment.providers import LONG_COLUMNS, ReferenceProvider, empty_attributes
-from orchestration.lib.core.settings import to_utc
-from orchestration.lib.core.run_summary import markdown_table
+from orchestration.lib.core import markdown_table, to_utc
+from orchestration.lib.enrichment import (
+    LONG_COLUMNS,
+    InferenceConfig,
+    ReferenceProvider,
+    empty_attributes,
+    infer_attributes,
+)
 from orchestration.resources.enrichment import EnrichmentResource
 from orchestration.resources.settings import MicrosegResource
 

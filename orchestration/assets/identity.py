@@ -11,12 +11,23 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from orchestration.constants import DUCKDB_POOL, GROUP_IDENTITY
-from orchestration.lib.identity import identity_map as identity
-from orchestration.lib.identity import review
-from orchestration.lib.identity.matching import DECISION_NAMES, SEPARATE, resolve, score_pairs
-from orchestration.lib.identity.normalize import normalize_contacts
-from orchestration.lib.identity.pair_tables import register_ids, register_scored
-from orchestration.lib.core.run_summary import markdown_table
+from orchestration.lib.core import markdown_table
+from orchestration.lib.identity import (
+    DECISION_NAMES,
+    SEPARATE,
+    append_ledger,
+    build_identity_map,
+    collect_decisions,
+    contact_links,
+    contacts_config,
+    matching_frame,
+    normalize_contacts,
+    register_ids,
+    register_scored,
+    resolve,
+    score_pairs,
+    write_queue,
+)
 from orchestration.resources.settings import MicrosegResource
 
 OWNERS = ["team:data-platform"]
@@ -35,7 +46,7 @@ def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
 
 
 def _config(microseg: MicrosegResource):
-    return identity.contacts_config(microseg.auto_merge_threshold, microseg.review_threshold,
+    return contacts_config(microseg.auto_merge_threshold, microseg.review_threshold,
                                     microseg.max_cluster_size)
 
 
@@ -76,7 +87,7 @@ def match_pairs(context: dg.AssetExecutionContext, microseg: MicrosegResource,
     config = _config(microseg)
     with duckdb.get_connection() as con:
         normalized = con.execute("select * from identity.contacts_normalized").df()
-        scored = score_pairs(identity.matching_frame(normalized), config, progress=context.log.info)
+        scored = score_pairs(matching_frame(normalized), config, progress=context.log.info)
         register_scored(con, scored, name="scored_pairs")
         con.execute("create or replace table identity.match_pairs as select * from scored_pairs "
                     "order by left_id, right_id")
@@ -118,7 +129,7 @@ def identity_map(context: dg.AssetExecutionContext, microseg: MicrosegResource, 
     review_dir = microseg.review_path
     with duckdb.get_connection() as con:
         con.execute("create schema if not exists identity")
-        decisions = review.collect_decisions(con, review_dir, context.run_id, as_of)
+        decisions = collect_decisions(con, review_dir, context.run_id, as_of)
         ids = np.array(sorted(r[0] for r in con.execute(
             "select contact_id from identity.contacts_normalized").fetchall()), dtype=object)
         register_ids(con, ids, "record_ids")
@@ -132,7 +143,7 @@ def identity_map(context: dg.AssetExecutionContext, microseg: MicrosegResource, 
         resolution = resolve(ids, i, j, prob, rule, config, decisions, progress=context.log.info)
         clusters = resolution.clusters
         rep = ids[clusters.representative]
-        link = review.contact_links(ids, clusters, i, j, rule, resolution.decision)
+        link = contact_links(ids, clusters, i, j, rule, resolution.decision)
         decided_rows = np.flatnonzero(resolution.decision != SEPARATE)
         con.register("pair_decisions", pd.DataFrame({
             "left_id": ids[i[decided_rows]], "right_id": ids[j[decided_rows]],
@@ -166,7 +177,7 @@ def identity_map(context: dg.AssetExecutionContext, microseg: MicrosegResource, 
             previous = {f"{'contact' if t == 'contact_id' else 'user' if t == 'user_id' else 'anon'}:{v}": p
                         for t, v, p in con.execute("select id_type, id_value, person_id from identity.identity_map"
                                                    ).fetchall()}
-        mapping = identity.build_identity_map(ids, rep, link, users, anons, devices, previous)
+        mapping = build_identity_map(ids, rep, link, users, anons, devices, previous)
         person_of = dict(zip(mapping.loc[mapping.id_type == "contact_id", "id_value"],
                              mapping.loc[mapping.id_type == "contact_id", "person_id"]))
         cluster_frame = pd.DataFrame({"person_id": [person_of[r] for r in ids[np.unique(clusters.representative)]],
@@ -174,8 +185,8 @@ def identity_map(context: dg.AssetExecutionContext, microseg: MicrosegResource, 
                                       "weakest_link_probability": clusters.weakest_link})
         _write(con, "identity.identity_map", mapping)
         _write(con, "identity.clusters", cluster_frame)
-        appended = review.append_ledger(con, "decided_pairs", context.run_id, as_of)
-        queue = review.write_queue(con, "decided_pairs", review_dir)
+        appended = append_ledger(con, "decided_pairs", context.run_id, as_of)
+        queue = write_queue(con, "decided_pairs", review_dir)
         counts = dict(con.execute("select decision, count(*) from decided_pairs group by all order by 1").fetchall())
     by_type = mapping.groupby("id_type").size().to_dict()
     persons = mapping["person_id"].nunique()

@@ -5,16 +5,25 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from orchestration.constants import DUCKDB_POOL, GROUP_INGEST, RECEIVED_DAYS
-from orchestration.lib.ingest import contract
-from orchestration.lib.ingest import loading as ingest
-from orchestration.lib.core.run_summary import markdown_table
+from orchestration.lib.core import markdown_table
+from orchestration.lib.ingest import (
+    TABLES,
+    EventDayStats,
+    FileProblem,
+    TableSpec,
+    batches,
+    event_days,
+    load_event_days,
+    load_table,
+    prepare,
+)
 from orchestration.resources.settings import MicrosegResource
 
 received_days = dg.DynamicPartitionsDefinition(name=RECEIVED_DAYS)
 SCHEMA_DRIFT = {"missing_column", "duplicate_column"}   # file problems that fail the asset
 
 
-def _problems_metadata(problems: list[ingest.FileProblem]) -> dict:
+def _problems_metadata(problems: list[FileProblem]) -> dict:
     if not problems:
         return {}
     rows = [{"file": p.source_file, "reason": p.reason, "message": p.message} for p in problems]
@@ -38,18 +47,18 @@ def raw_events(context: dg.AssetExecutionContext, microseg: MicrosegResource,
     break the contract go to quarantine.events with file, line, raw text and a reason code.
     """
     as_of = microseg.as_of_text(context)
-    days = contract.event_days(microseg.landing_path)
-    totals = ingest.EventDayStats(received_date=",".join(context.partition_keys))
+    days = event_days(microseg.landing_path)
+    totals = EventDayStats(received_date=",".join(context.partition_keys))
     per_day = []
     with duckdb.get_connection() as con:
-        ingest.prepare(con)
+        prepare(con)
         keys = sorted(context.partition_keys)
         for missing in sorted(set(keys) - set(days)):
             context.log.warning(f"received day {missing}: no folder events/{missing} in {microseg.landing}; "
                                 "its rows are removed from raw.events")
         done = 0
-        for batch in ingest.batches(keys):
-            for stats in ingest.load_event_days(con, microseg.landing_path, {d: days.get(d, []) for d in batch},
+        for batch in batches(keys):
+            for stats in load_event_days(con, microseg.landing_path, {d: days.get(d, []) for d in batch},
                                                 tolerance_hours=microseg.future_tolerance_hours):
                 for p in stats.file_problems:
                     context.log.warning(f"{p.source_file}: {p.message}")
@@ -77,7 +86,7 @@ def raw_events(context: dg.AssetExecutionContext, microseg: MicrosegResource,
     })
 
 
-def build_table_asset(spec: contract.TableSpec) -> dg.AssetsDefinition:
+def build_table_asset(spec: TableSpec) -> dg.AssetsDefinition:
     @dg.asset(
         key=["raw", spec.name],
         group_name=GROUP_INGEST,
@@ -91,8 +100,8 @@ def build_table_asset(spec: contract.TableSpec) -> dg.AssetsDefinition:
                duckdb: DuckDBResource) -> dg.MaterializeResult:
         as_of = microseg.as_of_text(context)
         with duckdb.get_connection() as con:
-            ingest.prepare(con)
-            stats = ingest.load_table(con, microseg.landing_path, spec)
+            prepare(con)
+            stats = load_table(con, microseg.landing_path, spec)
         if stats.files == 0:
             context.log.warning(f"no {spec.name} files in {microseg.landing_path / spec.folder}")
         for p in stats.file_problems:
@@ -124,4 +133,4 @@ def build_table_asset(spec: contract.TableSpec) -> dg.AssetsDefinition:
     return _asset
 
 
-table_assets = [build_table_asset(spec) for spec in contract.TABLES.values()]
+table_assets = [build_table_asset(spec) for spec in TABLES.values()]

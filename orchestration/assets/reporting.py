@@ -7,7 +7,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from orchestration.constants import GROUP_REPORTING
-from orchestration.lib.core.run_summary import format_summary, markdown_table, warehouse_summary
+from orchestration.lib.core import format_summary, markdown_table, warehouse_summary
 from orchestration.resources.settings import MicrosegResource
 
 

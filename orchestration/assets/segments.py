@@ -14,10 +14,16 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.checks.gates import segment_gate
 from orchestration.constants import DUCKDB_POOL, GROUP_SEGMENTS
-from orchestration.lib.segments import dsl as segment_dsl
-from orchestration.lib.segments import history as segment_history
-from orchestration.lib.segments.tools import SCHEMA, describe_members
-from orchestration.lib.core.run_summary import markdown_table
+from orchestration.lib.core import markdown_table
+from orchestration.lib.segments import (
+    SCHEMA,
+    Catalog,
+    FileResult,
+    Issue,
+    describe_members,
+    load_catalog,
+    record,
+)
 from orchestration.resources.settings import MicrosegResource
 
 EVALUATION_RELATIONS = ["seg_profiles", "seg_events", "seg_scores", "seg_affinity"]
@@ -32,7 +38,7 @@ def _owners(owner: str | None) -> list[str]:
 
 
 def build_segment_assets(directory: Path) -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
-    catalog = segment_dsl.load_catalog(directory, schema=SCHEMA)
+    catalog = load_catalog(directory, schema=SCHEMA)
     assets, checks = [], []
     for result in catalog.results:
         name = result.name or Path(result.source).stem
@@ -44,7 +50,7 @@ def build_segment_assets(directory: Path) -> tuple[list[dg.AssetsDefinition], li
     return assets, checks
 
 
-def _segment_asset(name: str, result: segment_dsl.FileResult, catalog: segment_dsl.Catalog, description: str,
+def _segment_asset(name: str, result: FileResult, catalog: Catalog, description: str,
                    deps: list) -> dg.AssetsDefinition:
     seg = result.segment
     tags = {_TAG_RE.sub("_", t)[:60]: "" for t in (seg.tags if seg else ())}
@@ -55,14 +61,14 @@ def _segment_asset(name: str, result: segment_dsl.FileResult, catalog: segment_d
     def _asset(context: dg.AssetExecutionContext, microseg: MicrosegResource,
                duckdb: DuckDBResource) -> dg.MaterializeResult:
         if not result.ok:
-            problems = result.errors or [segment_dsl.Issue(result.source, "", "the segment could not be loaded")]
+            problems = result.errors or [Issue(result.source, "", "the segment could not be loaded")]
             raise dg.Failure(description=f"segment file {result.source} is broken:\n"
                                          + "\n".join(str(i) for i in problems))
         compiled = catalog.compile(name)
         as_of = microseg.as_of_for(context)
         with duckdb.get_connection() as con:
             members = compiled.members(con, as_of)
-            change = segment_history.record(con, name, members, as_of, context.run_id, seg.version)
+            change = record(con, name, members, as_of, context.run_id, seg.version)
             reachable, sample = describe_members(con, members, SAMPLE_SIZE)
         context.log.info(f"segment {name}: {change.total:,} members ({reachable:,} reachable), "
                          f"+{change.entered:,} entered, -{change.exited:,} exited")

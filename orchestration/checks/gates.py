@@ -4,9 +4,14 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from orchestration.lib.enrichment import attributes as vocabulary
-from orchestration.lib.enrichment.providers import coverage, coverage_drops
-from orchestration.lib.core.run_summary import markdown_table
+from orchestration.lib.core import markdown_table
+from orchestration.lib.enrichment import (
+    ATTRIBUTES,
+    DECLARED,
+    PROVENANCES,
+    coverage,
+    coverage_drops,
+)
 from orchestration.resources.enrichment import EnrichmentResource
 from orchestration.resources.expectations import GreatExpectationsResource, summarize
 from orchestration.resources.settings import MicrosegResource
@@ -123,15 +128,15 @@ def enriched_gate_sql() -> str:
     """One row per person of profiles_enriched; every derived column true or false, never NULL:
     confidences in [0, 1], provenances allowed, a value exactly when it has a provenance and a confidence,
     a declared value always chosen over a derived one, age in 0-120 and age band consistent with it."""
-    attrs = vocabulary.ATTRIBUTES
-    allowed = ", ".join(f"'{p}'" for p in vocabulary.PROVENANCES)
+    attrs = ATTRIBUTES
+    allowed = ", ".join(f"'{p}'" for p in PROVENANCES)
     conf = " and ".join(f"coalesce(e.{a}__confidence between 0 and 1, e.{a}__confidence is null)" for a in attrs)
     prov = " and ".join(f"coalesce(e.{a}__provenance in ({allowed}), e.{a}__provenance is null)" for a in attrs)
     whole = " and ".join(f"((e.{a} is null) = (e.{a}__provenance is null) and (e.{a} is null) = "
                          f"(e.{a}__confidence is null))" for a in attrs)
     declared = " and ".join(f"(l.{a} is null or (e.{a}__provenance = 'declared' and "
                             f"cast(e.{a} as varchar) = cast(l.{a} as varchar)))"
-                            for a in vocabulary.DECLARED)
+                            for a in DECLARED)
     return f"""
 select
     e.person_id,

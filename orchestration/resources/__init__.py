@@ -11,7 +11,7 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from orchestration.constants import SUITES_DIR
-from orchestration.lib.core.settings import Settings, load_settings
+from orchestration.lib.core import Settings, load_settings
 from orchestration.project import dbt_project
 from orchestration.resources.enrichment import EnrichmentResource
 from orchestration.resources.expectations import GreatExpectationsResource

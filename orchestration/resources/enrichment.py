@@ -5,7 +5,7 @@ import json
 
 import dagster as dg
 
-from orchestration.lib.core.settings import ENRICHMENT_PROVIDERS
+from orchestration.lib.core import ENRICHMENT_PROVIDERS
 
 
 class EnrichmentResource(dg.ConfigurableResource):
@@ -21,7 +21,7 @@ class EnrichmentResource(dg.ConfigurableResource):
 
     def http_config(self):
         """The validated http provider settings (errors name microseg.yml and the key)."""
-        from orchestration.lib.enrichment.http import HttpProviderConfig
+        from orchestration.lib.enrichment import HttpProviderConfig
 
         return HttpProviderConfig.from_mapping(json.loads(self.http or "{}"), "microseg.yml")
 
@@ -31,6 +31,6 @@ class EnrichmentResource(dg.ConfigurableResource):
             raise ValueError(f"enrichment_provider must be one of {list(ENRICHMENT_PROVIDERS)}, got {self.provider!r}")
         if self.provider != "http":
             return None
-        from orchestration.lib.enrichment.providers import HttpProvider
+        from orchestration.lib.enrichment import HttpProvider
 
         return HttpProvider(self.http_config(), con, self.cache_ttl_days, progress=progress)

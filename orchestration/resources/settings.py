@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.constants import AS_OF_TAG
-from orchestration.lib.core.settings import format_as_of, parse_as_of
+from orchestration.lib.core import format_as_of, parse_as_of
 
 
 class MicrosegResource(dg.ConfigurableResource):

@@ -7,7 +7,11 @@ import random
 
 import pytest
 
-from benchmarks.linkage_metrics import PairMetrics, metrics_from_clusters, metrics_from_pairs
+from benchmarks.linkage_metrics import (
+    PairMetrics,
+    metrics_from_clusters,
+    metrics_from_pairs,
+)
 
 # Truth used by most cases: entity E1 = {a, b, c}, E2 = {d, e}, E3 = {f}.
 # True pairs: C(3,2) + C(2,2) + C(1,2) = 3 + 1 + 0 = 4  (ab, ac, bc, de).

@@ -3,7 +3,12 @@ from datetime import datetime, timezone
 import pytest
 
 from orchestration.lib.core.pii import mask_pii, sha256_hex
-from orchestration.lib.core.settings import SettingsError, format_as_of, load_settings, parse_as_of
+from orchestration.lib.core.settings import (
+    SettingsError,
+    format_as_of,
+    load_settings,
+    parse_as_of,
+)
 
 
 def test_settings_file_then_env_then_overrides(tmp_path, monkeypatch):

@@ -10,7 +10,6 @@ their dbt upstreams (profiles_cleaned, enrichment_features, enrichment_labels) a
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import dagster as dg
@@ -20,9 +19,11 @@ import pandas as pd
 import pytest
 from dagster_duckdb import DuckDBResource
 
-
 from orchestration.assets.enrichment import (
-    inferred_attributes, reference_attributes, third_party_attributes)
+    inferred_attributes,
+    reference_attributes,
+    third_party_attributes,
+)
 from orchestration.lib.enrichment.http import email_key
 from orchestration.resources.enrichment import EnrichmentResource
 from orchestration.resources.settings import MicrosegResource

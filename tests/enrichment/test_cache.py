@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import random
-import sys
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import duckdb
 import pytest
 
-
 from orchestration.lib.enrichment.cache import (
-    TABLE, ensure_cache, fresh, lookup_with_cache, purge_expired, store)
+    TABLE,
+    ensure_cache,
+    fresh,
+    lookup_with_cache,
+    purge_expired,
+    store,
+)
 from orchestration.lib.enrichment.http import (
-    HttpPersonLookup, HttpProviderConfig, LookupOutcome, email_key)
+    HttpPersonLookup,
+    HttpProviderConfig,
+    LookupOutcome,
+    email_key,
+)
 from tests.helpers.enrichment_server import EnrichmentServer
 
 ENV = "MICROSEG_ENRICHMENT_API_KEY"

@@ -6,7 +6,10 @@ import duckdb
 import pytest
 from dagster_duckdb import DuckDBResource
 
-from orchestration.checks.gates import ge_profiles_enriched_critical, profiles_enriched_coverage
+from orchestration.checks.gates import (
+    ge_profiles_enriched_critical,
+    profiles_enriched_coverage,
+)
 from orchestration.constants import AS_OF_TAG, SUITES_DIR
 from orchestration.lib.enrichment.providers import ATTRIBUTES
 from orchestration.resources.enrichment import EnrichmentResource

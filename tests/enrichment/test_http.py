@@ -6,17 +6,20 @@ import json
 import logging
 import random
 import socket
-import sys
 import time
 from email.utils import formatdate
-from pathlib import Path
 
 import pytest
 
-
 from orchestration.lib.enrichment.http import (
-    DEFAULT_FIELD_MAPPING, HttpPersonLookup, HttpProviderConfig, MissingApiKeyError, ProviderAuthError, email_key,
-    parse_retry_after)
+    DEFAULT_FIELD_MAPPING,
+    HttpPersonLookup,
+    HttpProviderConfig,
+    MissingApiKeyError,
+    ProviderAuthError,
+    email_key,
+    parse_retry_after,
+)
 from tests.helpers.enrichment_server import EnrichmentServer, Reply
 
 ENV = "MICROSEG_ENRICHMENT_API_KEY"

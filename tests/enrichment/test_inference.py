@@ -368,7 +368,7 @@ def _generator_frames(out: Path, as_of: str = "2026-11-01") -> tuple[pd.DataFram
 
 
 def test_generator_world(tmp_path):
-    from orchestration.lib.sample_data.generate import generate
+    from orchestration.lib.sample_data.generator import generate
 
     generate(tmp_path, contacts=3000, days=30, seed=11)
     features, truth = _generator_frames(tmp_path)

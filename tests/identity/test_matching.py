@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from orchestration.cli import main
 from orchestration.lib.identity.clustering import cluster
-from orchestration.lib.sample_data.generate import generate
 from orchestration.lib.identity.identity_map import contacts_config
 from orchestration.lib.identity.match_config import MatchConfigError, parse_config
 from orchestration.lib.identity.matching import Model, run_match, score_pairs
+from orchestration.lib.sample_data.generator import generate
 
 CONFIG = contacts_config()
 CONTACT_COLUMNS = ["contact_id", "email", "first_name", "last_name", "phone", "gender", "birth_date", "city",
@@ -23,7 +23,7 @@ CONTACT_COLUMNS = ["contact_id", "email", "first_name", "last_name", "phone", "g
 
 
 def contacts(rows: list[dict]) -> pd.DataFrame:
-    from orchestration.lib.identity.dedupe import contacts_frame
+    from orchestration.lib.identity.dedupe_file import contacts_frame
 
     df = pd.DataFrame([{c: r.get(c) for c in CONTACT_COLUMNS} for r in rows])
     return contacts_frame(df)

@@ -11,14 +11,23 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orchestration.lib.sample_data import generate as gen
+from orchestration.lib.core.pii import sha256_hex
 from orchestration.lib.identity import normalize as nz
 from orchestration.lib.identity.normalize import (
-    NORMALIZED_COLUMNS, REJECTION_COLUMNS, REJECTION_REASONS, clean_name, fold_name, normalize_birth_date,
-    normalize_contacts, normalize_country, normalize_email, normalize_gender, normalize_phone,
+    NORMALIZED_COLUMNS,
+    REJECTION_COLUMNS,
+    REJECTION_REASONS,
+    clean_name,
+    fold_name,
+    normalize_birth_date,
+    normalize_contacts,
+    normalize_country,
+    normalize_email,
+    normalize_gender,
+    normalize_phone,
     normalize_postal_code,
 )
-from orchestration.lib.core.pii import sha256_hex
+from orchestration.lib.sample_data import generator as gen
 
 AS_OF = date(2026, 11, 1)
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

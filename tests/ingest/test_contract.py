@@ -3,7 +3,13 @@ import gzip
 import pytest
 
 from orchestration.lib.ingest import contract
-from orchestration.lib.ingest.contract import TABLES, InputFileError, parse_csv, read_bytes, split_lines
+from orchestration.lib.ingest.contract import (
+    TABLES,
+    InputFileError,
+    parse_csv,
+    read_bytes,
+    split_lines,
+)
 from tests.helpers.landing import CONTACT_HEADER, contact_row
 
 

@@ -1,4 +1,4 @@
-"""Tests for orchestration.lib.sample_data.generate: the output is parsed independently (json / csv)."""
+"""Tests for orchestration.lib.sample_data.generator: the output is parsed independently (json / csv)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib.sample_data.generate import DEFAULT_AS_OF, GenerationStats, generate
+from orchestration.lib.sample_data.generator import (
+    DEFAULT_AS_OF,
+    GenerationStats,
+    generate,
+)
 
 CONTACTS, DAYS, GZIP_EVERY = 1500, 12, 4
 

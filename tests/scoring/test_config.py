@@ -5,9 +5,15 @@ import pytest
 import yaml
 
 from orchestration.constants import DBT_PROJECT_DIR
-from orchestration.lib.scoring.config import (DEFAULT_PATH, DEFAULTS, ScoringError, dbt_vars, load_scoring,
-                                       validate_scoring)
 from orchestration.lib.core.settings import SettingsError
+from orchestration.lib.scoring.config import (
+    DEFAULT_PATH,
+    DEFAULTS,
+    ScoringError,
+    dbt_vars,
+    load_scoring,
+    validate_scoring,
+)
 
 AS_OF = "2026-11-01T00:00:00Z"
 

@@ -1,12 +1,11 @@
 """`microseg segments validate | test` on files (the warehouse commands are tested in test_pipeline.py)."""
 
 import shutil
-from pathlib import Path
-from orchestration.lib.core.paths import REPO_ROOT
 
 from click.testing import CliRunner
 
 from orchestration.cli import main
+from orchestration.lib.core.paths import REPO_ROOT
 
 SEGMENTS = REPO_ROOT / "segments"
 

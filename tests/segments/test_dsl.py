@@ -3,16 +3,24 @@
 import json
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from orchestration.lib.core.paths import REPO_ROOT
 
 import duckdb
 import pytest
 import yaml
 
+from orchestration.lib.core.paths import REPO_ROOT
 from orchestration.lib.segments import dsl
 from orchestration.lib.segments.dsl import (
-    DEFAULT_SCHEMA, Attribute, SegmentError, compile_segment, evaluation_ddl, parse_duration, parse_segment,
-    validate_dir, validate_segments)
+    DEFAULT_SCHEMA,
+    Attribute,
+    SegmentError,
+    compile_segment,
+    evaluation_ddl,
+    parse_duration,
+    parse_segment,
+    validate_dir,
+    validate_segments,
+)
 
 AS_OF = datetime(2024, 6, 1, 12, 0, 0)
 SEGMENTS_DIR = REPO_ROOT / "segments"

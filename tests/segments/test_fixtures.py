@@ -2,11 +2,11 @@
 
 from datetime import datetime, timedelta
 from pathlib import Path
-from orchestration.lib.core.paths import REPO_ROOT
 
 import pytest
 import yaml
 
+from orchestration.lib.core.paths import REPO_ROOT
 from orchestration.lib.segments import dsl
 from orchestration.lib.segments import fixtures as fx
 from orchestration.lib.segments.dsl import SegmentError

@@ -8,6 +8,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import yaml
+
 from orchestration.lib.core.paths import REPO_ROOT
 
 ENV_PREFIX = "MICROSEG_"
@@ -127,7 +128,7 @@ def load_settings(overrides: dict | None = None) -> Settings:
         raise SettingsError("enrichment_provider is 'http' but enrichment_http.base_url is not set "
                             "(e.g. enrichment_http: {base_url: 'https://person.example.com'})")
     if http:
-        from orchestration.lib.enrichment.http import HttpProviderConfig
+        from orchestration.lib.enrichment import HttpProviderConfig
 
         try:
             HttpProviderConfig.from_mapping(http, str(path or "settings"))

@@ -17,8 +17,13 @@ from datetime import timedelta
 
 import pandas as pd
 
-from orchestration.lib.enrichment.http import HttpPersonLookup, LookupOutcome, LookupReport, email_key
-from orchestration.lib.core.settings import to_utc
+from orchestration.lib.core import to_utc
+from orchestration.lib.enrichment.http import (
+    HttpPersonLookup,
+    LookupOutcome,
+    LookupReport,
+    email_key,
+)
 
 TABLE = "enrichment.http_cache"
 CACHED_STATUSES = ("found", "unknown")

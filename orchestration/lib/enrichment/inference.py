@@ -38,7 +38,7 @@ Model: ``Pipeline(StandardScaler, LogisticRegression(C=1.0, lbfgs, multinomial))
 ``events_90d``, ``avg_viewed_price``; shares stay as they are; no measurable effect on the data
 below, kept for robustness to heavy-tailed counts).  Measured on the holdout of:
 
-* G: a world from ``orchestration.lib.sample_data.generate`` (5,000 contacts, 90 days; features built from
+* G: a world from ``orchestration.lib.sample_data.generator`` (5,000 contacts, 90 days; features built from
   the raw events: 8 category shares, average viewed price and order total, 4 hour-of-day shares,
   3 device shares, event and order counts; 4,536 declared persons with features), seeds 7 and 8
   averaged (holdout ~910);

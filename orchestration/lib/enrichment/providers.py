@@ -23,10 +23,14 @@ from typing import Protocol
 
 import pandas as pd
 
+from orchestration.lib.core import to_utc
 from orchestration.lib.enrichment import reference as enrich_reference
-from orchestration.lib.enrichment.attributes import ATTRIBUTES, KNOWN_VALUES, PROVENANCES
-from orchestration.lib.identity.normalize import normalize_country, normalize_gender
-from orchestration.lib.core.settings import to_utc
+from orchestration.lib.enrichment.attributes import (
+    ATTRIBUTES,
+    KNOWN_VALUES,
+    PROVENANCES,
+)
+from orchestration.lib.identity import normalize_country, normalize_gender
 
 LONG_COLUMNS = ["person_id", "attribute", "value", "confidence", "source", "obtained_at"]
 MAX_TEXT = 200

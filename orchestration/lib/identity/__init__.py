@@ -1,0 +1,35 @@
+"""Identity resolution: normalizing contact fields, blocking and scoring candidate pairs (Fellegi-Sunter),
+clustering, the identity map, the review queue and merge ledger, and `microseg dedupe`.
+
+The public API: assets, checks, the CLI and other domains import these names from here. Submodules load on
+first use, so importing the package stays cheap.
+"""
+
+from orchestration.lib.core.lazy import lazy_exports
+
+_EXPORTS = {
+    "dedupe": "dedupe_file",
+    "build_identity_map": "identity_map",
+    "contacts_config": "identity_map",
+    "matching_frame": "identity_map",
+    "MatchConfigError": "match_config",
+    "load_config": "match_config",
+    "DECISION_NAMES": "matching",
+    "MatchInputError": "matching",
+    "SEPARATE": "matching",
+    "resolve": "matching",
+    "score_pairs": "matching",
+    "normalize_contacts": "normalize",
+    "normalize_country": "normalize",
+    "normalize_gender": "normalize",
+    "register_ids": "pair_tables",
+    "register_scored": "pair_tables",
+    "append_ledger": "review",
+    "collect_decisions": "review",
+    "contact_links": "review",
+    "read_decision_file": "review",
+    "write_queue": "review",
+}
+
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

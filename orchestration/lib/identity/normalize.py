@@ -89,7 +89,7 @@ from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from phonenumbers import NumberParseException, PhoneMetadata
 
-from orchestration.lib.core.pii import sha256_hex
+from orchestration.lib.core import sha256_hex
 
 __all__ = [
     "EmailResult", "PhoneResult", "ROLE_LOCAL_PARTS", "NORMALIZED_COLUMNS", "REJECTION_COLUMNS",

@@ -10,7 +10,12 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from orchestration.lib.identity.matching import DECISION_NAMES, REVIEW_MERGE, REVIEW_SEPARATE, ScoredPairs
+from orchestration.lib.identity.matching import (
+    DECISION_NAMES,
+    REVIEW_MERGE,
+    REVIEW_SEPARATE,
+    ScoredPairs,
+)
 
 
 def register_ids(con: duckdb.DuckDBPyConnection, ids: np.ndarray, name: str = "record_ids") -> None:

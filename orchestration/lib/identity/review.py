@@ -21,7 +21,12 @@ import numpy as np
 import pandas as pd
 
 from orchestration.lib.identity.clustering import ClusterResult
-from orchestration.lib.identity.matching import DECISIONS, REVIEW_MERGE, REVIEW_SEPARATE, MatchInputError
+from orchestration.lib.identity.matching import (
+    DECISIONS,
+    REVIEW_MERGE,
+    REVIEW_SEPARATE,
+    MatchInputError,
+)
 
 QUEUE_DECISIONS = ("review", "refused_size_cap")
 SIDE_BY_SIDE = ("email", "email_status", "first_name", "last_name", "phone_e164", "gender", "birth_date",

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib.core import mask_pii
 from orchestration.lib.ingest import contract
 from orchestration.lib.ingest import loading as ingest
-from orchestration.lib.core.pii import mask_pii
 
 
 @dataclass

@@ -19,8 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from orchestration.lib.core.settings import SettingsError, format_as_of, parse_as_of
-from orchestration.lib.core.paths import REPO_ROOT
+from orchestration.lib.core import REPO_ROOT, SettingsError, format_as_of, parse_as_of
 
 DEFAULT_PATH = REPO_ROOT / "scoring.yml"
 

@@ -101,8 +101,9 @@ from typing import Any, Mapping, Union
 
 import yaml
 
-from orchestration.lib.enrichment.attributes import ATTRIBUTES as ENRICHED_ATTRIBUTES, KNOWN_VALUES, PROVENANCES
-from orchestration.lib.core.settings import to_utc
+from orchestration.lib.core import to_utc
+from orchestration.lib.enrichment import ATTRIBUTES as ENRICHED_ATTRIBUTES
+from orchestration.lib.enrichment import KNOWN_VALUES, PROVENANCES
 
 TYPES = ("string", "number", "integer", "boolean", "date", "timestamp")
 BLOCKS = ("all", "any", "not", "attribute", "score", "performed", "in_segment")

@@ -43,8 +43,22 @@ import duckdb
 import yaml
 
 from orchestration.lib.segments.dsl import (
-    DEFAULT_SCHEMA, PROVENANCES, Catalog, CompiledSegment, Issue, Schema, Segment, SegmentError, compile_segment,
-    _quote, _relation, convert_value, evaluation_ddl, load_catalog, to_utc)
+    DEFAULT_SCHEMA,
+    PROVENANCES,
+    Catalog,
+    CompiledSegment,
+    Issue,
+    Schema,
+    Segment,
+    SegmentError,
+    _quote,
+    _relation,
+    compile_segment,
+    convert_value,
+    evaluation_ddl,
+    load_catalog,
+    to_utc,
+)
 
 FIXTURE_KEYS = ("segment", "as_of", "cases")
 CASE_KEYS = ("name", "as_of", "people", "expect")

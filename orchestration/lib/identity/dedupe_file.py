@@ -11,7 +11,12 @@ from pathlib import Path
 import pandas as pd
 
 from orchestration.lib.identity.match_config import MatchConfig
-from orchestration.lib.identity.matching import MatchInputError, MatchResult, Model, run_match
+from orchestration.lib.identity.matching import (
+    MatchInputError,
+    MatchResult,
+    Model,
+    run_match,
+)
 from orchestration.lib.identity.review import read_decision_file
 
 Progress = Callable[[str], None]

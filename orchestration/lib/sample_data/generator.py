@@ -83,13 +83,13 @@ import time
 import unicodedata
 from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
-from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import quote_plus
 from typing import Callable
+from urllib.parse import quote_plus
 
 import numpy as np
 
