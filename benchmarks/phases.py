@@ -63,10 +63,10 @@ def phase_ingest(landing: str, warehouse: str) -> dict:
     import duckdb
 
     with duckdb.connect(warehouse, read_only=True) as c:
-        staged = c.execute("select count(*) from staging.stg_events").fetchall()[0][0]
+        staged = c.execute("select count(*) from staging.stg_tracking__events").fetchall()[0][0]
     return {"events_seconds": events_s, "tables_seconds": tables_s, "dbt_staging_seconds": staging_s,
             "total_seconds": events_s + tables_s + staging_s, "lines": lines, "kept": kept,
-            "stg_events": staged, "lines_per_s": lines / events_s}
+            "stg_tracking__events": staged, "lines_per_s": lines / events_s}
 
 
 def phase_baseline(landing: str) -> dict:

@@ -13,7 +13,7 @@ def test_definitions_load():
     assert defs.resolve_job_def("ingest_events_job")
     assert defs.resolve_job_def("refresh_job")
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
-    assert {"raw/events", "raw/contacts", "stg_events", "stg_contacts", "load_report"} <= keys
+    assert {"raw/events", "raw/contacts", "stg_tracking__events", "stg_crm__contacts", "load_report"} <= keys
 
 
 def test_gates_are_blocking_checks_on_staging():
@@ -21,10 +21,10 @@ def test_gates_are_blocking_checks_on_staging():
 
     graph = defs.resolve_asset_graph()
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
-    assert ("stg_events", "ge_stg_events_critical") in checks
-    assert ("stg_contacts", "ge_stg_contacts_critical") in checks
-    from orchestration.checks.gates import ge_stg_events_critical
-    spec = next(iter(ge_stg_events_critical.check_specs))
+    assert ("stg_tracking__events", "ge_stg_tracking__events_critical") in checks
+    assert ("stg_crm__contacts", "ge_stg_crm__contacts_critical") in checks
+    from orchestration.checks.gates import ge_stg_tracking__events_critical
+    spec = next(iter(ge_stg_tracking__events_critical.check_specs))
     assert spec.blocking
 
 

@@ -47,7 +47,7 @@ def test_pipeline_runs_and_gates_pass(generated):
     _, _, settings, _, outcome = generated
     assert outcome.success, outcome
     assert {(g["name"], g["passed"]) for g in outcome.gates} == {
-        ("ge_stg_events_critical", True), ("ge_stg_contacts_critical", True),
+        ("ge_stg_tracking__events_critical", True), ("ge_stg_crm__contacts_critical", True),
         ("ge_profiles_cleaned_critical", True), ("ge_profiles_enriched_critical", True),
         ("ge_segment_activation", True)}
     assert sum(g["name"] == "ge_segment_activation" for g in outcome.gates) == len(
@@ -62,17 +62,17 @@ def test_pipeline_reconciles_with_generator_manifest(generated):
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         q = lambda sql: con.execute(sql).fetchall()[0][0]  # noqa: E731
         assert q("select count(*) from raw.events") == stats.valid_events + stats.redelivered
-        assert q("select count(*) from staging.stg_events") == stats.valid_events
+        assert q("select count(*) from staging.stg_tracking__events") == stats.valid_events
         quarantined = dict(con.execute("select reason, count(*) from quarantine.events group by 1").fetchall())
         assert quarantined == {k: v for k, v in stats.quarantine.items() if v}
         # the first delivery wins: earliest received day, then file, then line
-        assert q("""select count(*) from staging.stg_events s
+        assert q("""select count(*) from staging.stg_tracking__events s
                     join (select message_id, min(received_date) as first_day from raw.events group by 1) r
                     using (message_id) where s.received_date <> r.first_day""") == 0
-        assert q("select count(*) from staging.stg_contacts") == stats.contacts
-        assert q("select count(*) from staging.stg_orders") == stats.orders
-        assert q("select count(*) from staging.stg_orders where is_unattributed") == stats.unattributed_orders
-        assert q("select count(*) from staging.stg_events where is_late_arrival") >= stats.late
+        assert q("select count(*) from staging.stg_crm__contacts") == stats.contacts
+        assert q("select count(*) from staging.stg_shop__orders") == stats.orders
+        assert q("select count(*) from staging.stg_shop__orders where is_unattributed") == stats.unattributed_orders
+        assert q("select count(*) from staging.stg_tracking__events where is_late_arrival") >= stats.late
         # nothing lost: every line read is kept, quarantined or a counted redelivery
         assert stats.event_lines == q("select count(*) from raw.events") + q("select count(*) from quarantine.events")
 
@@ -128,16 +128,16 @@ def test_failing_gate_blocks_downstream_in_the_same_run(tmp_path, landing):
     outcome = run_pipeline(settings, AS_OF, instance=instance)
     assert not outcome.success
     gates = {g["name"]: g for g in outcome.gates}
-    assert gates["ge_stg_events_critical"]["passed"] is False
-    assert "expect_column_values_to_be_in_set(event_type)" in gates["ge_stg_events_critical"]["detail"]
-    assert gates["ge_stg_contacts_critical"]["passed"] is True
+    assert gates["ge_stg_tracking__events_critical"]["passed"] is False
+    assert "expect_column_values_to_be_in_set(event_type)" in gates["ge_stg_tracking__events_critical"]["detail"]
+    assert gates["ge_stg_crm__contacts_critical"]["passed"] is True
     # everything that reads events is blocked; what does not (contact normalization) still ran
     assert {"load_report", "identity/identity_map", "profiles_cleaned"} <= set(outcome.not_materialized)
     assert "identity/contacts_normalized" not in outcome.not_materialized
     assert instance.get_latest_materialization_event(dg.AssetKey(["load_report"])) is None
     assert not (settings.reports / "load_report.json").exists()
     # the GE result is attached to the check's metadata
-    failed = outcome.gate_metadata["ge_stg_events_critical"]["failed_expectations"]
+    failed = outcome.gate_metadata["ge_stg_tracking__events_critical"]["failed_expectations"]
     assert [(f["expectation"], f["column"], f["unexpected_count"]) for f in failed] == [
         ("expect_column_values_to_be_in_set", "event_type", 1)]
 

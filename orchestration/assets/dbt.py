@@ -21,6 +21,10 @@ class MicrosegTranslator(DagsterDbtTranslator):
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project) -> dg.AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
         props = self.get_resource_props(manifest, unique_id)
+        if props["resource_type"] == "source":
+            # a source table is the ingest asset that loads it: keyed [schema, table] (raw/events, identity/...)
+            return spec.replace_attributes(key=dg.AssetKey([props["schema"], props["name"]]),
+                                           group_name=GROUP_INGEST)
         if props["resource_type"] != "model":
             return spec.replace_attributes(group_name=GROUP_INGEST)
         # a model is keyed by its name alone (its +schema would otherwise become a key prefix)

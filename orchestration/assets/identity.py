@@ -50,7 +50,7 @@ def _config(microseg: MicrosegResource):
                                     microseg.max_cluster_size)
 
 
-@dg.asset(key=["identity", "contacts_normalized"], group_name=GROUP_IDENTITY, deps=["stg_contacts"],
+@dg.asset(key=["identity", "contacts_normalized"], group_name=GROUP_IDENTITY, deps=["stg_crm__contacts"],
           kinds={"python", "duckdb"}, pool=DUCKDB_POOL, owners=OWNERS)
 def contacts_normalized(context: dg.AssetExecutionContext, microseg: MicrosegResource,
                         duckdb: DuckDBResource) -> dg.MaterializeResult:
@@ -59,7 +59,7 @@ def contacts_normalized(context: dg.AssetExecutionContext, microseg: MicrosegRes
     with its reason; no row disappears."""
     as_of = microseg.as_of_for(context)
     with duckdb.get_connection() as con:
-        staged = con.execute("select * from staging.stg_contacts order by contact_id").df()
+        staged = con.execute("select * from staging.stg_crm__contacts order by contact_id").df()
         context.log.info(f"normalizing {len(staged):,} contact records")
         normalized, rejections = normalize_contacts(staged, as_of.date())
         _write(con, "identity.contacts_normalized", normalized)
@@ -112,7 +112,7 @@ def match_pairs(context: dg.AssetExecutionContext, microseg: MicrosegResource,
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(["identity", "identity_map"], group_name=GROUP_IDENTITY, kinds={"python", "duckdb"},
-                     owners=OWNERS, deps=[match_pairs, contacts_normalized, "stg_events"],
+                     owners=OWNERS, deps=[match_pairs, contacts_normalized, "stg_tracking__events"],
                      description="One row per identifier (contact_id, userId, anonymousId) and the person_id "
                                  "it resolves to, with how it was linked."),
         dg.AssetSpec(["identity", "clusters"], group_name=GROUP_IDENTITY, kinds={"python", "duckdb"},
@@ -164,12 +164,12 @@ def identity_map(context: dg.AssetExecutionContext, microseg: MicrosegResource, 
             union all by name
             select left_id, right_id, 'review' as rule, decision from reviewed_only""")
         users = [r[0] for r in con.execute(
-            "select distinct user_id from staging.stg_events where user_id is not null").fetchall()]
+            "select distinct user_id from staging.stg_tracking__events where user_id is not null").fetchall()]
         anons = [r[0] for r in con.execute(
-            "select distinct anonymous_id from staging.stg_events where anonymous_id is not null").fetchall()]
+            "select distinct anonymous_id from staging.stg_tracking__events where anonymous_id is not null").fetchall()]
         devices = con.execute("""
             select anonymous_id, user_id, count(*) as events, min(occurred_at) as first_at
-            from staging.stg_events
+            from staging.stg_tracking__events
             where anonymous_id is not null and user_id is not null
             group by all""").df()
         previous = {}

@@ -13,7 +13,7 @@ from orchestration.resources.settings import MicrosegResource
 
 @dg.asset(
     group_name=GROUP_REPORTING,
-    deps=["stg_events", "stg_contacts", "stg_orders", "stg_order_items", "stg_products", "stg_suppression"],
+    deps=["stg_tracking__events", "stg_crm__contacts", "stg_shop__orders", "stg_shop__order_items", "stg_shop__products", "stg_esp__suppressions"],
     kinds={"python", "duckdb"},
     owners=["team:data-platform"],
 )

@@ -24,10 +24,10 @@ select
     (event_type is distinct from 'track' or event_name is not null) as track_has_event_name,
     occurred_at <= received_date + interval 1 day + to_microseconds(cast($tolerance_us as bigint))
         as within_received_tolerance
-from staging.stg_events
+from staging.stg_tracking__events
 """
 
-CONTACTS_GATE_SQL = "select contact_id, email, email_opt_in, created_at from staging.stg_contacts"
+CONTACTS_GATE_SQL = "select contact_id, email, email_opt_in, created_at from staging.stg_crm__contacts"
 
 # One row per profile. Consent rank: false 0 < NULL (unknown) 1 < true 2; a profile may not outrank the
 # strictest of its source records (a person without a CRM record may not be true). Emails are checked against
@@ -91,26 +91,26 @@ def gate_result(gx: GreatExpectationsResource, suite: str, df, as_of: str,
     )
 
 
-@dg.asset_check(asset="stg_events", blocking=True, name="ge_stg_events_critical",
-                description="GE suite stg_events__critical: keys, timestamps, identity, event names, "
+@dg.asset_check(asset="stg_tracking__events", blocking=True, name="ge_stg_tracking__events_critical",
+                description="GE suite stg_tracking__events__critical: keys, timestamps, identity, event names, "
                             "no event beyond its received day + tolerance. Blocking.")
-def ge_stg_events_critical(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource,
+def ge_stg_tracking__events_critical(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource,
                            gx: GreatExpectationsResource, microseg: MicrosegResource) -> dg.AssetCheckResult:
     with duckdb.get_connection() as con:
         con.execute("set TimeZone = 'UTC'")
         df = con.execute(EVENTS_GATE_SQL,
                          {"tolerance_us": int(microseg.future_tolerance_hours * 3_600_000_000)}).df()
-    return gate_result(gx, "stg_events__critical", df, microseg.as_of_text(context))
+    return gate_result(gx, "stg_tracking__events__critical", df, microseg.as_of_text(context))
 
 
-@dg.asset_check(asset="stg_contacts", blocking=True, name="ge_stg_contacts_critical",
-                description="GE suite stg_contacts__critical: contact ids unique, consent parsed, "
+@dg.asset_check(asset="stg_crm__contacts", blocking=True, name="ge_stg_crm__contacts_critical",
+                description="GE suite stg_crm__contacts__critical: contact ids unique, consent parsed, "
                             "emails trimmed and lower-cased, not empty. Blocking.")
-def ge_stg_contacts_critical(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource,
+def ge_stg_crm__contacts_critical(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource,
                              gx: GreatExpectationsResource, microseg: MicrosegResource) -> dg.AssetCheckResult:
     with duckdb.get_connection() as con:
         df = con.execute(CONTACTS_GATE_SQL).df()
-    return gate_result(gx, "stg_contacts__critical", df, microseg.as_of_text(context))
+    return gate_result(gx, "stg_crm__contacts__critical", df, microseg.as_of_text(context))
 
 
 @dg.asset_check(asset="profiles_cleaned", blocking=True, name="ge_profiles_cleaned_critical",

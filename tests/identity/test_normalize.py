@@ -34,7 +34,7 @@ FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCh
 
 
 def stg_frame(rows: list[dict]) -> pd.DataFrame:
-    """A staging.stg_contacts-shaped frame; unspecified fields are empty (None)."""
+    """A staging.stg_crm__contacts-shaped frame; unspecified fields are empty (None)."""
     base = {c: None for c in nz.INPUT_COLUMNS}
     out = []
     for i, row in enumerate(rows):
@@ -45,7 +45,7 @@ def stg_frame(rows: list[dict]) -> pd.DataFrame:
 
 
 def stg_from_csv(path) -> pd.DataFrame:
-    """Roughly what staging.stg_contacts makes of a contacts CSV (trim, empty -> NULL, email lower)."""
+    """Roughly what staging.stg_crm__contacts makes of a contacts CSV (trim, empty -> NULL, email lower)."""
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     clean = lambda s: s.str.strip().replace("", None)  # noqa: E731
     return pd.DataFrame({

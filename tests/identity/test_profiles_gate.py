@@ -94,7 +94,7 @@ def _load_fixture(path: Path) -> None:
         con.execute("""create table identity.clusters (person_id varchar, contact_count integer,
                        weakest_link_probability double)""")
         con.executemany("insert into identity.clusters values (?, ?, ?)", CLUSTERS)
-        con.execute("""create table staging.stg_events (
+        con.execute("""create table staging.stg_tracking__events (
             message_id varchar, user_id varchar, anonymous_id varchar, event_type varchar, event_name varchar,
             page_name varchar, product_id varchar, category varchar, price double, quantity integer,
             cart_id varchar, order_id varchar, order_total double, checkout_value double, currency varchar,
@@ -103,20 +103,20 @@ def _load_fixture(path: Path) -> None:
             utm_medium varchar, utm_campaign varchar, occurred_at timestamp, received_date date,
             is_late_arrival boolean, source_file varchar, line_no bigint)""")
         for i, (mid, uid, aid, etype, ename, trait, at) in enumerate(EVENTS):
-            con.execute("""insert into staging.stg_events (message_id, user_id, anonymous_id, event_type,
+            con.execute("""insert into staging.stg_tracking__events (message_id, user_id, anonymous_id, event_type,
                            event_name, trait_email, occurred_at, received_date, is_late_arrival, source_file,
                            line_no) values (?, ?, ?, ?, ?, ?, ?, cast(? as date), false, 'events.jsonl', ?)""",
                         [mid, uid, aid, etype, ename, trait, at, at, i + 1])
-        con.execute("""create table staging.stg_orders (order_id varchar, contact_id varchar, email varchar,
+        con.execute("""create table staging.stg_shop__orders (order_id varchar, contact_id varchar, email varchar,
                        ordered_at timestamp, status varchar, currency varchar, total decimal(18, 2),
                        is_unattributed boolean, source_file varchar, line_no bigint)""")
         for i, (oid, cid, email) in enumerate(ORDERS):
-            con.execute("""insert into staging.stg_orders values
+            con.execute("""insert into staging.stg_shop__orders values
                            (?, ?, ?, '2026-05-01 12:00:00', 'completed', 'EUR', 19.90, ? is null and ? is null,
                             'orders.csv', ?)""", [oid, cid, email, cid, email, i + 2])
-        con.execute("""create table staging.stg_suppression (email varchar, reason varchar,
+        con.execute("""create table staging.stg_esp__suppressions (email varchar, reason varchar,
                        suppressed_at timestamp, source_file varchar, line_no bigint)""")
-        con.executemany("insert into staging.stg_suppression values (?, ?, '2026-06-01 00:00:00', 's.csv', 2)",
+        con.executemany("insert into staging.stg_esp__suppressions values (?, ?, '2026-06-01 00:00:00', 's.csv', 2)",
                         SUPPRESSION)
 
 

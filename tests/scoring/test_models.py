@@ -109,7 +109,7 @@ def _load_fixture(path: Path) -> None:
                        weakest_link_probability double)""")
         con.execute("""insert into identity.clusters select person_id, count(*) filter (where id_type = 'contact_id'),
                        1.0 from identity.identity_map group by person_id""")
-        con.execute("""create table staging.stg_events (
+        con.execute("""create table staging.stg_tracking__events (
             message_id varchar, user_id varchar, anonymous_id varchar, event_type varchar, event_name varchar,
             page_name varchar, properties varchar, product_id varchar, category varchar, price double,
             quantity integer, cart_id varchar, order_id varchar, order_total double, checkout_value double,
@@ -120,31 +120,31 @@ def _load_fixture(path: Path) -> None:
         for i, (mid, uid, aid, etype, ename, page, pid, price, oid, total, at) in enumerate(EVENTS):
             props = {k: v for k, v in (("product_id", pid), ("price", price), ("order_id", oid), ("total", total))
                      if v is not None}
-            con.execute("""insert into staging.stg_events (message_id, user_id, anonymous_id, event_type,
+            con.execute("""insert into staging.stg_tracking__events (message_id, user_id, anonymous_id, event_type,
                            event_name, page_name, properties, product_id, price, order_id, order_total,
                            occurred_at, received_date, is_late_arrival, source_file, line_no)
                            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, cast(? as date), false, 'events.jsonl', ?)""",
                         [mid, uid, aid, etype, ename, page, json.dumps(props), pid, price, oid, total, at, at, i + 1])
-        con.execute("""create table staging.stg_orders (order_id varchar, contact_id varchar, email varchar,
+        con.execute("""create table staging.stg_shop__orders (order_id varchar, contact_id varchar, email varchar,
                        ordered_at timestamp, status varchar, currency varchar, total decimal(18, 2),
                        is_unattributed boolean, source_file varchar, line_no bigint)""")
         for i, (oid, cid, at, status, total) in enumerate(ORDERS):
-            con.execute("insert into staging.stg_orders values (?, ?, null, ?, ?, 'EUR', ?, false, 'orders.csv', ?)",
+            con.execute("insert into staging.stg_shop__orders values (?, ?, null, ?, ?, 'EUR', ?, false, 'orders.csv', ?)",
                         [oid, cid, at, status, total, i + 2])
-        con.execute("""create table staging.stg_order_items (order_item_id varchar, order_id varchar,
+        con.execute("""create table staging.stg_shop__order_items (order_item_id varchar, order_id varchar,
                        product_id varchar, quantity integer, unit_price decimal(18, 2), source_file varchar,
                        line_no bigint)""")
         for i, (oid, pid, qty, unit) in enumerate(ORDER_ITEMS):
-            con.execute("insert into staging.stg_order_items values (?, ?, ?, ?, ?, 'order_items.csv', ?)",
+            con.execute("insert into staging.stg_shop__order_items values (?, ?, ?, ?, ?, 'order_items.csv', ?)",
                         [f"{oid}:order_items.csv:{i + 2}", oid, pid, qty, unit, i + 2])
-        con.execute("""create table staging.stg_products (product_id varchar, product_name varchar,
+        con.execute("""create table staging.stg_shop__products (product_id varchar, product_name varchar,
                        category varchar, subcategory varchar, price decimal(18, 2), is_new_arrival boolean,
                        launched_at timestamp, product_url varchar, image_url varchar, source_file varchar,
                        line_no bigint)""")
         for i, (pid, name, category, price, new) in enumerate(PRODUCTS):
-            con.execute("""insert into staging.stg_products values (?, ?, ?, null, ?, ?, '2026-01-01 00:00:00',
+            con.execute("""insert into staging.stg_shop__products values (?, ?, ?, null, ?, ?, '2026-01-01 00:00:00',
                            null, null, 'products.csv', ?)""", [pid, name, category, price, new, i + 2])
-        con.execute("""create table staging.stg_suppression (email varchar, reason varchar,
+        con.execute("""create table staging.stg_esp__suppressions (email varchar, reason varchar,
                        suppressed_at timestamp, source_file varchar, line_no bigint)""")
 
 

@@ -2,7 +2,7 @@
 -- knows that user_id, else the person of its anonymous_id (so the history before login belongs to the
 -- person too). The identity step maps every anonymous id, so a NULL person_id is an error (tested).
 with events as (
-    select * from {{ ref('stg_events') }}
+    select * from {{ ref('stg_tracking__events') }}
 ),
 
 identity_map as (

@@ -2,7 +2,7 @@
 -- else through its email when that email is a valid address of exactly one person's CRM records.
 -- Orders no person can be found for are kept, with person_id NULL and is_unattributed true.
 with orders as (
-    select * from {{ ref('stg_orders') }}
+    select * from {{ ref('stg_shop__orders') }}
 ),
 
 identity_map as (

@@ -5,7 +5,7 @@ with emails as (
 ),
 
 suppression as (
-    select * from {{ ref('stg_suppression') }}
+    select * from {{ ref('stg_esp__suppressions') }}
 ),
 
 final as (

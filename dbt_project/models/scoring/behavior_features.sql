@@ -39,7 +39,7 @@ purchases as (
 ),
 
 order_items as (
-    select * from {{ ref('stg_order_items') }}
+    select * from {{ ref('stg_shop__order_items') }}
 ),
 
 event_facts as (

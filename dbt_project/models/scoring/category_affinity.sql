@@ -21,11 +21,11 @@ purchases as (
 ),
 
 order_items as (
-    select * from {{ ref('stg_order_items') }}
+    select * from {{ ref('stg_shop__order_items') }}
 ),
 
 products as (
-    select * from {{ ref('stg_products') }}
+    select * from {{ ref('stg_shop__products') }}
 ),
 
 event_signals as (

@@ -10,11 +10,11 @@ with events as (
 
 staged_events as (
     -- properties (the whole JSON object, text) is not exposed by int_events__attributed
-    select message_id, properties from {{ ref('stg_events') }}
+    select message_id, properties from {{ ref('stg_tracking__events') }}
 ),
 
 products as (
-    select * from {{ ref('stg_products') }}
+    select * from {{ ref('stg_shop__products') }}
 ),
 
 session_events as (

@@ -2,7 +2,7 @@
 
 Pure Python (email-validator, phonenumbers, pycountry, pandas; no dagster). Each ``normalize_*``
 function takes one raw value and says what it becomes and, when it is rejected, why;
-``normalize_contacts`` applies them all to a ``staging.stg_contacts`` frame. A rejected phone,
+``normalize_contacts`` applies them all to a ``staging.stg_crm__contacts`` frame. A rejected phone,
 gender, country or birth date is missing in its column, a rejected email keeps its text (its
 ``email_status`` says why); the contact row itself is always kept. Nothing goes to the network
 (no DNS lookups, ever).
@@ -800,7 +800,7 @@ def _rejections(frame: pd.DataFrame, checks: list[tuple[str, str, _Distinct, int
 
 
 def normalize_contacts(df: pd.DataFrame, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(normalized, rejections) for a ``staging.stg_contacts`` frame.
+    """(normalized, rejections) for a ``staging.stg_crm__contacts`` frame.
 
     ``normalized`` has one row per input row in the same order (index reset) and the columns
     ``NORMALIZED_COLUMNS``: strings as pandas ``str``, ``birth_date`` as Arrow ``date32`` (DuckDB

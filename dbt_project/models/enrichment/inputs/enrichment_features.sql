@@ -12,7 +12,7 @@ with events as (
 ),
 
 staged_events as (
-    select message_id, user_agent from {{ ref('stg_events') }}
+    select message_id, user_agent from {{ ref('stg_tracking__events') }}
 ),
 
 affinity as (

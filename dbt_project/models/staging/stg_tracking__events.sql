@@ -4,7 +4,7 @@
 {{ config(materialized='table') }}
 
 with source as (
-    select * from {{ source('raw', 'events') }}
+    select * from {{ source('tracking', 'events') }}
 ),
 
 first_deliveries as (

@@ -1,6 +1,6 @@
 -- One row per order_id (the last record when an order is exported twice).
 with source as (
-    select * from {{ source('raw', 'orders') }}
+    select * from {{ source('shop', 'orders') }}
 ),
 
 renamed as (

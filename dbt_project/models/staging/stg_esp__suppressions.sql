@@ -1,6 +1,6 @@
 -- One row per suppressed email and reason (earliest time it was recorded).
 with source as (
-    select * from {{ source('raw', 'suppression') }}
+    select * from {{ source('esp', 'suppression') }}
 ),
 
 renamed as (

@@ -1,6 +1,6 @@
 -- One row per product_id of the catalog (the last record when a product is listed twice).
 with source as (
-    select * from {{ source('raw', 'products') }}
+    select * from {{ source('shop', 'products') }}
 ),
 
 renamed as (

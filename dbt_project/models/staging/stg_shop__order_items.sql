@@ -1,6 +1,6 @@
 -- One row per order line: an order may list the same product on several lines.
 with source as (
-    select * from {{ source('raw', 'order_items') }}
+    select * from {{ source('shop', 'order_items') }}
 ),
 
 renamed as (

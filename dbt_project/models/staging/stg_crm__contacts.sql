@@ -1,6 +1,6 @@
 -- One row per CRM contact_id (the latest record by updated_at, then file and line, when a contact is exported twice).
 with source as (
-    select * from {{ source('raw', 'contacts') }}
+    select * from {{ source('crm', 'contacts') }}
 ),
 
 renamed as (
