@@ -1,0 +1,5 @@
+"""The `microseg` command line (entry point `orchestration.cli:main`)."""
+
+from orchestration.cli.main import main
+
+__all__ = ["main"]

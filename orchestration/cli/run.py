@@ -1,0 +1,64 @@
+"""`microseg run`: every asset materialized in-process, then the summary."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from orchestration.cli.common import load_cli_settings
+from orchestration.lib.core import SettingsError
+
+
+@click.command()
+@click.option("--landing", type=click.Path(path_type=Path), default=None, help="Landing folder (MICROSEG_LANDING).")
+@click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="DuckDB file (MICROSEG_WAREHOUSE).")
+@click.option("--as-of", "as_of", default=None, help="The run's as_of instant, ISO-8601 (MICROSEG_AS_OF).")
+def run(landing: Path | None, warehouse: Path | None, as_of: str | None) -> None:
+    """Materialize every asset in-process and print a summary. Exit 1 if any step or gate failed."""
+    settings = load_cli_settings(landing=str(landing) if landing else None,
+                         warehouse=str(warehouse) if warehouse else None, as_of=as_of)
+    settings.export_env()
+    from orchestration.pipeline import (
+        LandingError,
+        ensure_dagster_home,
+        prepare_dbt,
+        resolve_as_of,
+        run_pipeline,
+    )
+
+    try:
+        resolved = resolve_as_of(settings)
+    except SettingsError as exc:
+        raise click.BadParameter(str(exc), param_hint="--as-of") from exc
+    home = ensure_dagster_home()
+    click.echo(f"microseg run: landing={settings.landing} warehouse={settings.warehouse} as_of={resolved}", err=True)
+    prepare_dbt()
+    started = time.perf_counter()
+    try:
+        outcome = run_pipeline(settings, resolved)
+    except LandingError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    elapsed = time.perf_counter() - started
+
+    import duckdb
+
+    from orchestration.lib.core import format_summary, warehouse_summary
+
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        summary = warehouse_summary(con)
+    reports = {"load report": settings.reports / "load_report.md",
+               "GE Data Docs": settings.data_docs_dir / "index.html",
+               "Dagster runs (make ui)": home}
+    click.echo(format_summary(summary, outcome.gates, reports))
+    if outcome.failed_steps:
+        click.echo("Failed steps: " + ", ".join(outcome.failed_steps))
+    if outcome.not_materialized:
+        click.echo("Not materialized (blocked upstream): " + ", ".join(outcome.not_materialized))
+    click.echo(f"{'OK' if outcome.success else 'FAILED'}: as_of {outcome.as_of}, {len(outcome.runs)} runs, "
+               f"{elapsed:.1f}s")
+    sys.exit(0 if outcome.success else 1)

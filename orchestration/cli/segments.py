@@ -1,0 +1,148 @@
+"""`microseg segments validate | test | preview | members | diff`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from orchestration.cli.common import load_cli_settings
+from orchestration.lib.core import SettingsError, parse_as_of
+
+
+@click.group()
+def segments() -> None:
+    """Segment definitions: validate, test, preview, export members, diff a rule change."""
+
+
+def _segments_dir(directory: Path | None) -> Path:
+    return directory or load_cli_settings().segments
+
+
+def _catalog(directory: Path):
+    from orchestration.lib.segments import SCHEMA, load_catalog
+
+    if not directory.is_dir():
+        click.echo(f"error: segments folder {directory} does not exist (set MICROSEG_SEGMENTS)", err=True)
+        sys.exit(2)
+    return load_catalog(directory, schema=SCHEMA)
+
+
+@segments.command("validate")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+def segments_validate(directory: Path | None) -> None:
+    """Check every segment file (default: the segments folder). Exit 1 if any has errors."""
+    catalog = _catalog(_segments_dir(directory))
+    for r in catalog.results:
+        click.echo(f"{'OK   ' if r.ok else 'ERROR'} {r.name or '?'}  ({r.source})")
+        for issue in r.errors:
+            click.echo(f"  error: {issue}")
+        for issue in r.warnings:
+            click.echo(f"  warning: {issue}")
+    bad = [r for r in catalog.results if not r.ok]
+    click.echo(f"{len(catalog.results)} segment file(s), {len(bad)} with errors")
+    sys.exit(1 if bad else 0)
+
+
+@segments.command("test")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+def segments_test(directory: Path | None) -> None:
+    """Run the fixture timelines of segments/tests/ against the real compiler (in-memory DuckDB)."""
+    from orchestration.lib.segments import run_fixture_dir
+
+    folder = _segments_dir(directory)
+    if not folder.is_dir():
+        click.echo(f"error: segments folder {folder} does not exist", err=True)
+        sys.exit(2)
+    results = run_fixture_dir(folder)
+    for r in results:
+        click.echo(r.report())
+    failed = [r for r in results if not r.passed]
+    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    sys.exit(1 if failed or not results else 0)
+
+
+def _as_of_option(func):
+    return click.option("--as-of", "as_of", default=None, help="ISO-8601 instant (default: settings, else now).")(
+        click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                     help="DuckDB file (MICROSEG_WAREHOUSE).")(func))
+
+
+def _evaluation(name: str, warehouse: Path | None, as_of: str | None):
+    from orchestration.lib.segments import (
+        SegmentToolError,
+        compile_from,
+        open_warehouse,
+    )
+    from orchestration.pipeline import resolve_as_of
+
+    settings = load_cli_settings(warehouse=str(warehouse) if warehouse else None)
+    catalog = _catalog(settings.segments)
+    try:
+        moment = parse_as_of(resolve_as_of(settings, as_of))
+        compiled = compile_from(catalog, name)
+        con = open_warehouse(settings.warehouse)
+    except (SegmentToolError, SettingsError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    return settings, catalog, compiled, con, moment
+
+
+@segments.command("preview")
+@click.argument("name")
+@_as_of_option
+def segments_preview(name: str, warehouse: Path | None, as_of: str | None) -> None:
+    """Size, reachable size and a sample of NAME at --as-of, without materializing anything."""
+    from orchestration.lib.segments import preview
+
+    _, _, compiled, con, moment = _evaluation(name, warehouse, as_of)
+    with con:
+        out = preview(con, compiled, moment)
+    click.echo(f"{out['segment']} at {out['as_of']}: {out['size']:,} members, {out['reachable']:,} reachable")
+    from orchestration.lib.core import markdown_table
+
+    click.echo(markdown_table(out["sample"]))
+
+
+@segments.command("members")
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@_as_of_option
+def segments_members(name: str, fmt: str, warehouse: Path | None, as_of: str | None) -> None:
+    """The members of NAME (person_id, email, contact_ids, user_ids, is_reachable) on standard output."""
+    from orchestration.lib.segments import members_frame
+
+    _, _, compiled, con, moment = _evaluation(name, warehouse, as_of)
+    with con:
+        frame = members_frame(con, compiled, moment)
+    if fmt == "csv":
+        click.echo(frame.to_csv(index=False), nl=False)
+    else:
+        click.echo(frame.to_json(orient="records", indent=2))
+
+
+@segments.command("diff")
+@click.argument("name")
+@click.option("--against", required=True, help="A git revision (e.g. main, HEAD~1) or a segment YAML file.")
+@_as_of_option
+def segments_diff(name: str, against: str, warehouse: Path | None, as_of: str | None) -> None:
+    """Members added / removed by the current definition of NAME compared with --against."""
+    from orchestration.constants import REPO_ROOT
+    from orchestration.lib.segments import SegmentToolError, diff, other_definition
+
+    settings, catalog, _, con, moment = _evaluation(name, warehouse, as_of)
+    result = catalog.result(name)
+    try:
+        other = other_definition(Path(result.source), against, REPO_ROOT)
+        with con:
+            out = diff(con, catalog, name, other, moment)
+    except SegmentToolError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"{name} at {out['as_of']}: {out['before']:,} members with {against} "
+               f"(rules {out['rule_version_before']}), {out['after']:,} now (rules {out['rule_version_after']})")
+    click.echo(f"  + {len(out['added']):,} added: {', '.join(out['added'][:20])}{' ...' if len(out['added']) > 20 else ''}")
+    click.echo(f"  - {len(out['removed']):,} removed: {', '.join(out['removed'][:20])}"
+               f"{' ...' if len(out['removed']) > 20 else ''}")
+
