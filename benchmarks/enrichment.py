@@ -5,13 +5,13 @@
 bench_out/enrichment_results.json (BENCH_OUT) and prints a summary.
 
 1. Reference enrichment (orchestration/lib/enrichment/reference.py). A deterministic (seeded numpy) frame of
-   PROFILES profiles drawn from the generator's own tables (orchestration/lib/sample_data/generator.py: countries and
-   their weights, the city table `_C` with the generator's city weighting, `_CITY_VARIANTS`, first names
-   `_FIRST`, free-mail domains `_FREEMAIL`, `_OTHER_DOMAINS`, `_DOMAIN_TYPOS`), made messy at rates like
-   the CRM export's: city spellings "Muenchen", "MÜNCHEN", "Munich", padded, misspelt or missing; first
-   names upper-cased, compound, accent-stripped or missing; emails with misspelt domains, case and
-   whitespace, disposable domains, a long tail of company domains, malformed or missing. Building it is
-   not timed. Timed: `reference_attributes(profiles, declared_gender)` cold (first call in the process,
+   PROFILES profiles drawn from the generator's own tables (orchestration.lib.sample_data: `COUNTRIES` and
+   their weights, the city table `CITIES` with the generator's city weighting, `CITY_VARIANTS`, first names
+   `FIRST_NAMES`, free-mail domains `FREEMAIL_DOMAINS`, `OTHER_DOMAINS`, misspelt domains from `typo_email`),
+   made messy at rates like the CRM export's: city spellings "Muenchen", "MÜNCHEN", "Munich", padded,
+   misspelt or missing; first names upper-cased, compound, accent-stripped or missing; emails with misspelt
+   domains, case and whitespace, disposable domains, a long tail of company domains, malformed or missing.
+   Building it is not timed. Timed: `reference_attributes(profiles, declared_gender)` cold (first call in the process,
    every lru_cache of the module cleared first: GeoNames load and index, domain lists, gender-guesser's
    dictionary) and warm (twice, best reported); rows/s; peak RSS of the process during each call (Linux
    VmHWM reset before the call, else psutil sampling), and coverage per attribute.
@@ -49,8 +49,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from orchestration.lib import sample_data  # noqa: E402
 from orchestration.lib.enrichment import reference as ref  # noqa: E402
-from orchestration.lib.sample_data import generator as gen  # noqa: E402
 
 OUT = Path(os.environ.get("BENCH_OUT", "bench_out")).resolve()
 TARGET_SECONDS_1M = 30.0
@@ -109,7 +109,7 @@ def _pick(rng: np.random.Generator, probs: dict[int, float], n: int) -> np.ndarr
 
 
 def _typo(s: str, k: int) -> str:
-    return gen._typo(s, random.Random(f"{s}/{k}"))
+    return sample_data.typo(s, random.Random(f"{s}/{k}"))
 
 
 def make_profiles(n: int, seed: int = 42, countries: tuple[str, ...] | None = None
@@ -117,14 +117,14 @@ def make_profiles(n: int, seed: int = 42, countries: tuple[str, ...] | None = No
     """(profiles with enrich_reference.INPUT_COLUMNS, declared gender aligned with them), deterministic.
     `countries`: a subset of the generator's (weights renormalized; the tests use small ones)."""
     rng = np.random.default_rng(seed)
-    chosen = [i for i, c in enumerate(gen.COUNTRIES) if countries is None or c in countries]
-    countries = np.array([gen.COUNTRIES[i] for i in chosen], dtype=object)
-    weights = np.array([gen.COUNTRY_WEIGHTS[i] for i in chosen])
+    chosen = [i for i, c in enumerate(sample_data.COUNTRIES) if countries is None or c in countries]
+    countries = np.array([sample_data.COUNTRIES[i] for i in chosen], dtype=object)
+    weights = np.array([sample_data.COUNTRY_WEIGHTS[i] for i in chosen])
     ci = rng.choice(len(countries), size=n, p=weights / weights.sum())
     city = np.zeros(n, dtype=np.int64)
     for k, c in enumerate(countries):                       # the generator's city weighting
-        idx = [j for j in range(len(gen._C)) if gen.CITY_COUNTRY[j] == c]
-        pops = np.array([gen.CITY_POP[j] for j in idx], dtype=float)
+        idx = [j for j in range(len(sample_data.CITIES)) if sample_data.CITY_COUNTRY[j] == c]
+        pops = np.array([sample_data.CITY_POPULATION_K[j] for j in idx], dtype=float)
         big = pops >= 100
         w = np.where(big, pops / pops[big].sum() * 0.64, np.sqrt(pops) / np.sqrt(pops[~big]).sum() * 0.36)
         sel = ci == k
@@ -132,10 +132,10 @@ def make_profiles(n: int, seed: int = 42, countries: tuple[str, ...] | None = No
 
     # city spellings: a table (city x spelling), one column picked per row
     spellings = []
-    for name in gen.CITY_NAME:
-        variants = gen._CITY_VARIANTS.get(name, ()) or (name,)
+    for name in sample_data.CITY_NAME:
+        variants = sample_data.CITY_VARIANTS.get(name, ()) or (name,)
         spellings.append([name, *(variants[i % len(variants)] for i in range(3)), name.upper(), name.lower(),
-                          name.translate(gen._TRANSLIT), gen._strip_accents(name), f" {name} ",
+                          name.translate(sample_data.TRANSLITERATION), sample_data.strip_accents(name), f" {name} ",
                           _typo(name, 1), _typo(name, 2), None])
     table = np.array(spellings, dtype=object)
     col = _pick(rng, {0: 0.86, 1: 0.04 / 3, 2: 0.04 / 3, 3: 0.04 / 3, 4: 0.015, 5: 0.01, 6: 0.015, 7: 0.01,
@@ -150,11 +150,11 @@ def make_profiles(n: int, seed: int = 42, countries: tuple[str, ...] | None = No
 
     # first names from the locale of the city (Genève: French), by true gender
     gender = rng.choice(3, size=n, p=[0.505, 0.485, 0.01])
-    locale = np.array([gen._FIRST_LOCALE[gen.CITY_LOCALE[j]] for j in range(len(gen._C))], dtype=object)[city]
+    locale = np.array([sample_data.FIRST_NAME_LOCALE[loc] for loc in sample_data.CITY_LOCALE], dtype=object)[city]
     g_list = np.where(gender < 2, gender, rng.integers(0, 2, n))
     first = np.empty(n, dtype=object)
     second = np.empty(n, dtype=object)
-    for (loc, g), names in gen._FIRST.items():
+    for (loc, g), names in sample_data.FIRST_NAMES.items():
         sel = (locale == loc) & (g_list == g)
         arr = np.array(names, dtype=object)
         first[sel] = arr[rng.integers(0, len(arr), int(sel.sum()))]
@@ -165,17 +165,18 @@ def make_profiles(n: int, seed: int = 42, countries: tuple[str, ...] | None = No
     fn[fkind == 2] = fn[fkind == 2].str.lower()
     fn[fkind == 3] = " " + fn[fkind == 3] + " "
     fn[fkind == 4] = fn[fkind == 4] + np.where(rng.random(int((fkind == 4).sum())) < 0.5, "-", " ") + second[fkind == 4]
-    fn[fkind == 5] = fn[fkind == 5].map(gen._strip_accents)
+    fn[fkind == 5] = fn[fkind == 5].map(sample_data.strip_accents)
     fn[fkind == 6] = fn[fkind == 6].map(lambda s: _typo(s, 0))
     fn[fkind == 7] = None
 
     # emails: the generator's per-country free-mail + example domains, a company tail, and the mess
-    local = [f"{gen._ascii_local(f)}.{i}" for i, f in enumerate(first)]
+    local = [f"{sample_data.email_local_part(f)}.{i}" for i, f in enumerate(first)]
     domain = np.empty(n, dtype=object)
     for k, c in enumerate(countries):
         sel = ci == k
-        doms = [d for d, _ in gen._FREEMAIL[c]] + [d for d, _ in gen._OTHER_DOMAINS]
-        w = np.array([w for _, w in gen._FREEMAIL[c]] + [w for _, w in gen._OTHER_DOMAINS], dtype=float)
+        doms = [d for d, _ in sample_data.FREEMAIL_DOMAINS[c]] + [d for d, _ in sample_data.OTHER_DOMAINS]
+        w = np.array([w for _, w in sample_data.FREEMAIL_DOMAINS[c]] + [w for _, w in sample_data.OTHER_DOMAINS],
+                     dtype=float)
         domain[sel] = np.array(doms, dtype=object)[rng.choice(len(doms), size=int(sel.sum()), p=w / w.sum())]
     dkind = _pick(rng, {0: 0.80, 1: 0.10, 2: 0.005, 3: 0.015}, n)
     n1 = int((dkind == 1).sum())                         # company domains, Zipf-like: ~10k distinct at 1M
@@ -184,7 +185,7 @@ def make_profiles(n: int, seed: int = 42, countries: tuple[str, ...] | None = No
     domain[dkind == 1] = [f"company{k}.{t}" for k, t in zip(company, tld)]
     domain[dkind == 2] = np.array(DISPOSABLE, dtype=object)[rng.integers(0, len(DISPOSABLE), int((dkind == 2).sum()))]
     typo_idx = np.flatnonzero(dkind == 3)
-    domain[typo_idx] = [gen._typo_email(f"x@{d}", random.Random(int(i))).split("@", 1)[1]
+    domain[typo_idx] = [sample_data.typo_email(f"x@{d}", random.Random(int(i))).split("@", 1)[1]
                         for i, d in zip(typo_idx, domain[typo_idx])]
     email = pd.Series([f"{lo}@{d}" for lo, d in zip(local, domain)], dtype=object)
     ekind = _pick(rng, {0: 0.90, 1: 0.015, 2: 0.015, 3: 0.01, 4: 0.06}, n)

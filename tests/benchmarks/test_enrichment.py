@@ -23,7 +23,7 @@ def profiles(n: int, seed: int):
 def test_profiles_are_deterministic_and_messy():
     a, da = bench.make_profiles(3000, seed=3)
     b, db = bench.make_profiles(3000, seed=3)
-    assert set(a["country"].dropna().str.upper()) == set(bench.gen.COUNTRIES)
+    assert set(a["country"].dropna().str.upper()) == set(bench.sample_data.COUNTRIES)
     pd.testing.assert_frame_equal(a, b)
     pd.testing.assert_series_equal(da, db)
     assert list(a.columns) == list(ref.INPUT_COLUMNS) and a["person_id"].is_unique

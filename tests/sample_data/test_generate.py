@@ -1,4 +1,4 @@
-"""Tests for orchestration.lib.sample_data.generator: the output is parsed independently (json / csv)."""
+"""Tests for orchestration.lib.sample_data.generate: the output is parsed independently (json / csv)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib.sample_data.generator import (
+from orchestration.lib.sample_data import (
     DEFAULT_AS_OF,
     GenerationStats,
     generate,
@@ -140,6 +140,7 @@ def _classify(root: Path):
 
 
 # ------------------------------------------------------------------------------ fixtures
+# own generations, not the shared world (tests/helpers/world.py): fresh runs are what these tests are about
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     msgs: list[str] = []
