@@ -3,10 +3,10 @@
 `python -m benchmarks.segments [WAREHOUSE]` (default bench_out/pipeline/warehouse.duckdb; built with the
 pipeline at BENCH_CONTACTS x BENCH_DAYS when missing). Opens the warehouse read-only and evaluates every
 segment in segments/ at AS_OF on the segments.seg_* relations twice: the query the compiler emits
-(orchestration/lib/segments/dsl.py) and HAND_SQL below, the plain query an analyst would write for the same
+(orchestration/lib/segments/dsl/) and HAND_SQL below, the plain query an analyst would write for the same
 definition on the same relations. Each runs once to warm up, then best of BENCH_SEGMENTS_REPEAT (3). Both
 must return the same member set: otherwise MISMATCH is printed and the exit status is 1 (a compiler bug,
-or HAND_SQL drifted from the YAML; tests/test_bench_segments.py guards the latter on a crafted fixture).
+or HAND_SQL drifted from the YAML; tests/benchmarks/test_segments.py guards the latter on a crafted fixture).
 BENCH_SEGMENTS_MEMORY=1 first copies the four relations into in-memory tables (both sides read those).
 Writes bench_out/segments_results.json. Target: compiled within 1.5x of hand-written, all segments < 30 s.
 """

@@ -1,6 +1,6 @@
 """Behavior scoring settings: load and validate `scoring.yml`, and turn it into the dbt `--vars` of a run.
 
-The dbt models of group `scoring` (dbt_project/models/scoring/) read two vars:
+The dbt models of group `scoring` (dbt_project/models/marts/scoring/) read two vars:
   as_of    the run's instant, ISO-8601 text in UTC ('2026-11-01T00:00:00Z')
   scoring  the validated settings below, every key present (defaults filled in)
 `dbt_project.yml` holds the same defaults as the var `scoring_defaults` (so `dbt parse` and a bare `dbt build`
@@ -17,9 +17,7 @@ import math
 from datetime import datetime, timezone
 from pathlib import Path
 
-import yaml
-
-from orchestration.lib.core import REPO_ROOT, SettingsError, format_as_of, parse_as_of
+from orchestration.lib.core import REPO_ROOT, SettingsError, YamlFileError, format_as_of, load_yaml, parse_as_of
 
 DEFAULT_PATH = REPO_ROOT / "scoring.yml"
 
@@ -95,13 +93,10 @@ class ScoringError(SettingsError):
 
 def load_scoring(path: str | Path = DEFAULT_PATH) -> dict:
     """Read and validate a scoring settings file; returns every setting, defaults filled in."""
-    path = Path(path)
-    if not path.is_file():
-        raise ScoringError(f"{path}: no such file")
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ScoringError(f"{path}: not valid YAML: {exc}") from exc
+        loaded = load_yaml(path)
+    except YamlFileError as exc:
+        raise ScoringError(str(exc)) from exc
     return validate_scoring({} if loaded is None else loaded, source=str(path))
 
 

@@ -1,7 +1,7 @@
 """Fixture tests for segments: a few people and their timelines in, the expected members out.
 
 Next to a segment, `segments/tests/<segment_name>.yml` holds one or more cases. The runner loads
-them into the evaluation relations of an in-memory DuckDB (`segment_dsl.evaluation_ddl`), runs the
+them into the evaluation relations of an in-memory DuckDB (`dsl.evaluation_ddl`), runs the
 segment's real compiled query at the case's `as_of` and reports who is missing and who is unexpected::
 
     segment: cart_abandoners_electronics     # optional: defaults to the file name
@@ -40,24 +40,26 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import duckdb
-import yaml
 
+from orchestration.lib.core import YamlFileError, load_yaml, to_utc
+from orchestration.lib.enrichment import PROVENANCES
 from orchestration.lib.segments.dsl import (
     DEFAULT_SCHEMA,
-    PROVENANCES,
+    DURATION_UNITS,
     Catalog,
     CompiledSegment,
     Issue,
     Schema,
     Segment,
     SegmentError,
-    _quote,
-    _relation,
     compile_segment,
     convert_value,
     evaluation_ddl,
     load_catalog,
-    to_utc,
+    quote_identifier,
+    quote_relation,
+    with_article,
+    yaml_files_in,
 )
 
 FIXTURE_KEYS = ("segment", "as_of", "cases")
@@ -65,7 +67,7 @@ CASE_KEYS = ("name", "as_of", "people", "expect")
 PERSON_KEYS = ("id", "attributes", "scores", "affinity", "events")
 EVENT_KEYS = ("event", "at", "properties", "product", "message_id", "type")
 _RELATIVE_RE = re.compile(r"^([+-])((?:\d+[wdhms])+)$")
-_UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+_UNIT_SECONDS = {**DURATION_UNITS, "s": 1}
 
 
 def parse_offset(text: str) -> timedelta:
@@ -172,7 +174,7 @@ class FixtureResult:
 
 # ------------------------------------------------------------------------------------------------ parse
 
-class _FixtureParser:
+class FixtureParser:
     def __init__(self, source: str, schema: Schema):
         self.source = source
         self.schema = schema
@@ -323,7 +325,7 @@ class _FixtureParser:
         try:
             return convert_value(value, type_)
         except ValueError as exc:
-            self.error(path, f"{what} is a{'n' if type_[0] in 'aeiou' else ''} {type_}, {exc}")
+            self.error(path, f"{what} is {with_article(type_)}, {exc}")
             return None
 
     def event(self, node, path: str, as_of, default_id: str) -> FixtureEvent | None:
@@ -365,7 +367,7 @@ class _FixtureParser:
 def parse_fixture(doc, source: str = "<fixture>", schema: Schema = DEFAULT_SCHEMA,
                   default_segment: str | None = None) -> Fixture:
     """Validate a fixture document (parsed YAML); SegmentError lists every problem with its path."""
-    parser = _FixtureParser(source, schema)
+    parser = FixtureParser(source, schema)
     fixture = parser.fixture(doc, default_segment)
     if parser.errors:
         raise SegmentError(parser.errors)
@@ -375,15 +377,15 @@ def parse_fixture(doc, source: str = "<fixture>", schema: Schema = DEFAULT_SCHEM
 def load_fixture(path: str | Path, schema: Schema = DEFAULT_SCHEMA) -> Fixture:
     path = Path(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise SegmentError(Issue(str(path), "", f"cannot read the fixture: {exc}")) from exc
+        doc = load_yaml(path)
+    except YamlFileError as exc:
+        raise SegmentError(Issue(str(path), "", f"cannot read the fixture: {exc.reason}")) from exc
     return parse_fixture(doc, str(path), schema, default_segment=path.stem)
 
 
 # ---------------------------------------------------------------------------------------------- running
 
-def _typed(value, type_: str):
+def staged_value(value, type_: str):
     """A property value as staging types it (try_cast: a value that does not fit is NULL)."""
     if value is None:
         return None
@@ -403,14 +405,14 @@ def _typed(value, type_: str):
     return str(value) if not isinstance(value, str) else value
 
 
-def _insert(con, relation: str, rows: list[Mapping[str, Any]]) -> None:
+def insert_rows(con, relation: str, rows: list[Mapping[str, Any]]) -> None:
     """All rows in one statement; the columns are the union of the rows' keys (absent ones NULL)."""
     if not rows:
         return
-    cols = list(dict.fromkeys(c for row in rows for c in row))
-    marks = ", ".join(["(" + ", ".join("?" for _ in cols) + ")"] * len(rows))
-    con.execute(f"insert into {_relation(relation)} ({', '.join(_quote(c) for c in cols)}) values {marks}",
-                [row.get(c) for row in rows for c in cols])
+    columns = list(dict.fromkeys(c for row in rows for c in row))
+    marks = ", ".join(["(" + ", ".join("?" for _ in columns) + ")"] * len(rows))
+    con.execute(f"insert into {quote_relation(relation)} ({', '.join(quote_identifier(c) for c in columns)}) "
+                f"values {marks}", [row.get(c) for row in rows for c in columns])
 
 
 def load_case(con, case: FixtureCase, schema: Schema = DEFAULT_SCHEMA) -> None:
@@ -438,15 +440,15 @@ def load_case(con, case: FixtureCase, schema: Schema = DEFAULT_SCHEMA) -> None:
             for key, value in ev.properties.items():
                 prop = schema.event_properties.get(key)
                 if prop is not None:
-                    row[prop.column] = _typed(value, prop.type)
+                    row[prop.column] = staged_value(value, prop.type)
             for key, value in ev.product.items():
                 prop = schema.product_columns[key]
-                row[prop.column] = _typed(value, prop.type)
+                row[prop.column] = staged_value(value, prop.type)
             events.append(row)
-    _insert(con, schema.profiles, profiles)
-    _insert(con, schema.score_table, scores)
-    _insert(con, schema.affinity, affinity)
-    _insert(con, schema.events, events)
+    insert_rows(con, schema.profiles, profiles)
+    insert_rows(con, schema.score_table, scores)
+    insert_rows(con, schema.affinity, affinity)
+    insert_rows(con, schema.events, events)
 
 
 def run_case(case: FixtureCase, compiled: CompiledSegment, schema: Schema = DEFAULT_SCHEMA,
@@ -506,10 +508,8 @@ def run_fixture_file(path: str | Path, segments: Mapping[str, Segment] | Catalog
 
 
 def fixture_files(tests_dir: str | Path) -> list[Path]:
-    tests_dir = Path(tests_dir)
-    if not tests_dir.is_dir():
-        return []
-    return sorted(p for p in tests_dir.iterdir() if p.is_file() and p.suffix in (".yml", ".yaml"))
+    """The fixture files of a folder (*.yml, *.yaml), sorted; none if the folder does not exist."""
+    return yaml_files_in(tests_dir) if Path(tests_dir).is_dir() else []
 
 
 def run_fixture_dir(segments_dir: str | Path, schema: Schema = DEFAULT_SCHEMA,

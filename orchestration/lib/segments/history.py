@@ -19,6 +19,8 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
+from orchestration.lib.core import to_utc
+
 DDL = [
     "create schema if not exists segments",
     """create table if not exists segments.segment_membership (
@@ -43,7 +45,7 @@ def record(con: duckdb.DuckDBPyConnection, segment: str, members: list[str], as_
     """Store `members` of `segment` at `as_of` and move its history forward."""
     for ddl in DDL:
         con.execute(ddl)
-    as_of = as_of.replace(tzinfo=None) if as_of.tzinfo else as_of
+    as_of = to_utc(as_of)
     params = {"segment": segment, "as_of": as_of}
     previous = con.execute("""
         select count(*) from segments.segment_membership
