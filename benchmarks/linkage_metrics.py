@@ -58,20 +58,21 @@ class PairMetrics:
                 "precision": self.precision, "recall": self.recall, "f1": self.f1}
 
 
-def _c2(n: int) -> int:
+def _pair_count(n: int) -> int:
+    """C(n, 2): the pairs of n records."""
     return n * (n - 1) // 2
 
 
-def _pairs_in_groups(groups: Counter, sources: bool) -> int:
-    """Pairs inside groups. Keys are group ids, or (group id, source) when ``sources``."""
-    if not sources:
-        return sum(_c2(n) for n in groups.values())
+def _pairs_in_groups(groups: Counter, across_sources: bool) -> int:
+    """Pairs inside groups. Keys are group ids, or (group id, source) when ``across_sources``."""
+    if not across_sources:
+        return sum(_pair_count(n) for n in groups.values())
     totals: Counter = Counter()
     same_source = 0
     for (group, _source), n in groups.items():
         totals[group] += n
-        same_source += _c2(n)
-    return sum(_c2(n) for n in totals.values()) - same_source
+        same_source += _pair_count(n)
+    return sum(_pair_count(n) for n in totals.values()) - same_source
 
 
 def _check_known(ids: Iterable[Hashable], known: Mapping[Hashable, Hashable], what: str) -> None:
@@ -115,7 +116,7 @@ def metrics_from_pairs(pairs: Iterable[tuple[Hashable, Hashable]], truth: Mappin
     cross-source true pairs count.
     """
     seen: set = set()
-    tp = 0
+    true_positives = 0
     for a, b in pairs:
         if a == b:
             continue
@@ -126,10 +127,10 @@ def metrics_from_pairs(pairs: Iterable[tuple[Hashable, Hashable]], truth: Mappin
         if key in seen:
             continue
         seen.add(key)
-        tp += truth[a] == truth[b]
+        true_positives += truth[a] == truth[b]
     if sources is None:
-        true_pairs = sum(_c2(n) for n in Counter(truth.values()).values())
+        true_pairs = sum(_pair_count(n) for n in Counter(truth.values()).values())
     else:
         _check_known(truth, sources, "records of the truth have no source")
         true_pairs = _pairs_in_groups(Counter((e, sources[r]) for r, e in truth.items()), True)
-    return PairMetrics(true_positives=tp, predicted_pairs=len(seen), true_pairs=true_pairs)
+    return PairMetrics(true_positives=true_positives, predicted_pairs=len(seen), true_pairs=true_pairs)

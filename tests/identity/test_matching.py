@@ -15,7 +15,6 @@ from orchestration.lib.identity.clustering import cluster
 from orchestration.lib.identity.identity_map import contacts_config
 from orchestration.lib.identity.match_config import MatchConfigError, parse_config
 from orchestration.lib.identity.matching import Model, run_match, score_pairs
-from orchestration.lib.sample_data.generator import generate
 
 CONFIG = contacts_config()
 CONTACT_COLUMNS = ["contact_id", "email", "first_name", "last_name", "phone", "gender", "birth_date", "city",
@@ -30,10 +29,9 @@ def contacts(rows: list[dict]) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory):
+def generated(generated_world):
     """Generator contacts with their truth, and a model estimated on them (a real, data-driven model)."""
-    root = tmp_path_factory.mktemp("gen")
-    generate(root, contacts=2000, days=1, seed=11)
+    root = generated_world.landing
     raw = pd.read_csv(root / "crm" / "contacts.csv", dtype=str, keep_default_na=False, na_values=[""])
     truth = pd.read_csv(root / "ground_truth" / "contacts.csv", dtype=str)
     frame = contacts(raw.to_dict("records"))

@@ -11,6 +11,7 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from orchestration.lib import sample_data as gen
 from orchestration.lib.core.pii import sha256_hex
 from orchestration.lib.identity import normalize as nz
 from orchestration.lib.identity.normalize import (
@@ -27,7 +28,9 @@ from orchestration.lib.identity.normalize import (
     normalize_phone,
     normalize_postal_code,
 )
-from orchestration.lib.sample_data import generator as gen
+from orchestration.lib.identity.normalize import contacts as nz_contacts
+from orchestration.lib.identity.normalize import email as nz_email
+from orchestration.lib.identity.normalize import phone as nz_phone
 
 AS_OF = date(2026, 11, 1)
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -71,10 +74,8 @@ def phonenumbers_oracle(raw: str, region: str | None) -> tuple[str | None, str]:
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory):
-    out = tmp_path_factory.mktemp("landing")
-    gen.generate(out, contacts=300, days=1, seed=3, workers=1)
-    path = out / "crm" / "contacts.csv"
+def generated(generated_world):
+    path = generated_world.landing / "crm" / "contacts.csv"
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     normalized, rejections = normalize_contacts(stg_from_csv(path), AS_OF)
     return raw, normalized, rejections, path
@@ -155,10 +156,10 @@ def test_fast_email_path_random_accepts_only_what_email_validator_accepts(text):
 
 
 def assert_fast_email_agrees(text):
-    if text and nz._certainly_malformed(text):
+    if text and nz_email._certainly_malformed(text):
         with pytest.raises(EmailNotValidError):
             validate_email(text, check_deliverability=False)
-    domain = nz._fast_email_domain(text)
+    domain = nz_email._fast_email_domain(text)
     if domain is None:
         return
     checked = validate_email(text, check_deliverability=False)  # raises if the fast path was wrong
@@ -168,7 +169,7 @@ def assert_fast_email_agrees(text):
 def test_fast_email_path_generator_addresses_mostly_take_it(generated):
     raw = generated[0]
     emails = [e.strip().lower() for e in raw.email if e.strip()]
-    fast = [e for e in emails if nz._fast_email_domain(e)]
+    fast = [e for e in emails if nz_email._fast_email_domain(e)]
     assert len(fast) / len(emails) > 0.9
     for e in fast:
         assert_fast_email_agrees(e)
@@ -186,7 +187,7 @@ def test_normalize_email_any_text_is_idempotent_and_never_raises(text):
 def test_normalize_email_validator_fallback_is_not_called_for_plain_addresses(monkeypatch):
     def boom(*a, **k):
         raise AssertionError("email_validator called")
-    monkeypatch.setattr(nz, "validate_email", boom)
+    monkeypatch.setattr(nz_email, "validate_email", boom)
     assert normalize_email("anna.schmidt84@gmail.com").status == "valid"
     with pytest.raises(AssertionError):
         normalize_email("anna@@x.de")
@@ -262,9 +263,9 @@ _REGIONS = [None, "DE", "FR", "GB", "US", "ES", "IT", "NL", "AT", "CH", "CA", "A
        st.sampled_from(_REGIONS))
 def test_fast_phone_path_random_digits_agree_with_phonenumbers(plus, prefix, digits, region):
     key = plus + prefix + digits
-    fast = nz._fast_phone(key, region)
+    fast = nz_phone._fast_phone(key, region)
     if fast is not None:
-        assert fast == nz._parse_phone(key, region)
+        assert fast == nz_phone._parse_phone(key, region)
 
 
 def test_normalize_phone_generator_sample_matches_phonenumbers(generated):
@@ -276,7 +277,7 @@ def test_normalize_phone_generator_sample_matches_phonenumbers(generated):
         region = normalize_country(country)[0]
         result = normalize_phone(phone, region)
         assert result == phonenumbers_oracle(phone, region), phone
-        n_fast += nz._fast_phone(nz._phone_key(phone.strip()), region) is not None
+        n_fast += nz_phone._fast_phone(nz_phone._phone_key(phone.strip()), region) is not None
     assert n_fast > 0.9 * (raw.phone != "").sum()
 
 
@@ -289,7 +290,7 @@ def test_normalize_phone_generator_known_country_is_always_read_as_a_number(gene
             continue
         e164, status = normalize_phone(phone, region)
         statuses.add(status)
-        prefixes_ok &= e164 is None or e164.startswith("+" + gen._CALLING[region])
+        prefixes_ok &= e164 is None or e164.startswith("+" + gen.CALLING_CODES[region])
     # "invalid" here are the generator's own out-of-plan numbers (10-digit 0151/01520 mobiles, Ofcom's
     # 07700 900xxx drama range, short UK geographic numbers, unallocated FR/NL mobile ranges)
     assert statuses <= {"valid", "invalid"} and prefixes_ok
@@ -346,10 +347,11 @@ def test_fold_name_nothing_left_is_none(raw):
 
 def test_fold_name_generator_variants_of_every_name_fold_equal():
     R = random.Random(3)
-    names = sorted({n for v in gen._FIRST.values() for n in v} | {n for v in gen._LAST.values() for n in v})
+    names = sorted({n for v in gen.FIRST_NAMES.values() for n in v} | {n for v in gen.LAST_NAMES.values() for n in v})
     for name in names:
-        variants = {name, name.translate(gen._TRANSLIT), gen._strip_accents(name), name.upper(), name.lower(),
-                    gen._accent_variant(name, R), gen._case_ws(name, R), gen._case_ws(name, R)}
+        variants = {name, name.translate(gen.TRANSLITERATION), gen.strip_accents(name), name.upper(), name.lower(),
+                    gen.accent_variant(name, R), gen.case_whitespace_variant(name, R),
+                    gen.case_whitespace_variant(name, R)}
         assert len({fold_name(v) for v in variants}) == 1, variants
         for v in variants:
             cleaned = clean_name(v)
@@ -364,7 +366,7 @@ def test_fold_name_generator_variants_of_every_name_fold_equal():
     ("Saint-Émilion", "Saint-Emilion"), ("Bad Tölz", "Bad Toelz"), ("Kitzbühel", "Kitzbuehel"),
 ])
 def test_fold_name_generator_city_transliterations_fold_equal(city, variant):
-    assert variant in gen._CITY_VARIANTS[city]
+    assert variant in gen.CITY_VARIANTS[city]
     assert fold_name(city) == fold_name(variant)
 
 
@@ -408,9 +410,9 @@ def test_normalize_gender_unknown_text_is_unrecognized(raw):
 
 
 def test_normalize_gender_every_generator_spelling_maps_to_its_truth():
-    for (_, truth), items in gen._GENDER_SPELL_ITEMS.items():
+    for (_, truth), items in gen.GENDER_SPELLING_WEIGHTS.items():
         for spelling, _ in items:
-            assert normalize_gender(spelling) == (gen._GENDER_TRUE[truth], None), spelling
+            assert normalize_gender(spelling) == (gen.GENDERS[truth], None), spelling
 
 
 # =========================================================================== country
@@ -437,7 +439,7 @@ def test_normalize_country_empty_is_missing_without_reason(raw):
 
 
 def test_normalize_country_every_generator_spelling_maps_to_its_code():
-    for code, names in gen._COUNTRY_NAMES.items():
+    for code, names in gen.COUNTRY_NAMES.items():
         for raw in (code, code.lower(), *names):
             assert normalize_country(raw) == (code, None), raw
 
@@ -583,8 +585,8 @@ def test_normalize_contacts_output_writes_to_duckdb_with_sql_types():
 
 def test_normalize_contacts_worker_processes_give_the_same_result(generated, monkeypatch):
     _, normalized, rejections, path = generated
-    monkeypatch.setattr(nz, "PHONE_POOL_MIN", 10)
-    monkeypatch.setattr(nz, "_PHONE_CHUNK", 37)
+    monkeypatch.setattr(nz_contacts, "PHONE_POOL_MIN", 10)
+    monkeypatch.setattr(nz_contacts, "PHONE_CHUNK", 37)
     pooled_normalized, pooled_rejections = normalize_contacts(stg_from_csv(path), AS_OF)
     pd.testing.assert_frame_equal(pooled_normalized, normalized)
     pd.testing.assert_frame_equal(pooled_rejections, rejections)
@@ -616,7 +618,7 @@ def test_normalize_contacts_generator_sample_emails_names_cities_are_normalised(
     assert normalized.email_status[given].isin(["valid", "malformed", "role", "disposable"]).all()
     assert (normalized.email_status[given] == "valid").mean() > 0.9
     roles = normalized.email[normalized.email_status == "role"].str.split("@").str[0]
-    assert roles.isin(gen._ROLE_LOCALS).all()
+    assert roles.isin(gen.ROLE_LOCAL_PARTS).all()
     for column in ("first_name", "last_name", "city"):
         cleaned = normalized[column].dropna()
         assert (cleaned == cleaned.str.strip()).all() and not cleaned.str.contains("  ").any()

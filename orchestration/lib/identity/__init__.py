@@ -8,10 +8,14 @@ first use, so importing the package stays cheap.
 from orchestration.lib.core.lazy import lazy_exports
 
 _EXPORTS = {
+    "IDENTITY_SETTINGS": "settings",
     "dedupe": "dedupe_file",
+    "CONTACTS_MATCH_CONFIG": "identity_map",
     "build_identity_map": "identity_map",
     "contacts_config": "identity_map",
     "matching_frame": "identity_map",
+    "IdentityResolution": "identity_resolution",
+    "resolve_identities": "identity_resolution",
     "MatchConfigError": "match_config",
     "load_config": "match_config",
     "DECISION_NAMES": "matching",
@@ -20,6 +24,7 @@ _EXPORTS = {
     "resolve": "matching",
     "score_pairs": "matching",
     "normalize_contacts": "normalize",
+    "rejections_by_reason": "normalize",
     "normalize_country": "normalize",
     "normalize_gender": "normalize",
     "register_ids": "pair_tables",

@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
+from orchestration.lib.core import sql_literal
 from orchestration.lib.identity.match_config import MatchConfig
 from orchestration.lib.identity.matching import (
     MatchInputError,
     MatchResult,
     Model,
+    Progress,
     run_match,
 )
 from orchestration.lib.identity.review import read_decision_file
-
-Progress = Callable[[str], None]
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -50,16 +49,14 @@ def read_decisions(path: Path | None) -> list[tuple[str, str, str]]:
 def contacts_frame(df: pd.DataFrame, as_of: date | None = None) -> pd.DataFrame:
     """Contract-shaped CRM contacts (or already staged ones) -> the normalized matching frame."""
     from orchestration.lib.identity.identity_map import matching_frame
-    from orchestration.lib.identity.normalize import normalize_contacts
+    from orchestration.lib.identity.normalize import INPUT_COLUMNS, normalize_contacts
 
     staged = df.rename(columns={"phone": "phone_raw", "gender": "gender_raw", "country": "country_raw",
                                 "source": "signup_source"})
     if "birth_date_raw" not in staged.columns and "birth_date" in staged.columns:
         staged = staged.rename(columns={"birth_date": "birth_date_raw"})
-    for col in ("email", "first_name", "last_name", "phone_raw", "gender_raw", "birth_date_raw", "city",
-                "postal_code", "country_raw", "email_opt_in", "signup_source", "created_at", "updated_at",
-                "source_file", "line_no"):
-        if col not in staged.columns:
+    for col in INPUT_COLUMNS:
+        if col != "contact_id" and col not in staged.columns:   # no contact_id: normalize_contacts says so
             staged[col] = None
     normalized, _ = normalize_contacts(staged, as_of or date.today())
     return matching_frame(normalized)
@@ -93,9 +90,9 @@ def dedupe(input_path: Path, config: MatchConfig, out: Path, pairs_out: Path | N
 
         pairs_out.parent.mkdir(parents=True, exist_ok=True)
         with duckdb.connect() as con:
-            register_scored(con, result.scored, result.resolution.decision, result.resolution.reviewed_only)
-            target = str(pairs_out).replace("'", "''")
-            con.execute(f"copy (select * from scored_pairs order by left_id, right_id) to '{target}' (header)")
+            register_scored(con, result.scored, result.resolution)
+            con.execute(f"copy (select * from scored_pairs order by left_id, right_id) to {sql_literal(pairs_out)} "
+                        "(header)")
     if model_out:
         model_out.write_text(json.dumps(result.model.to_dict(config), indent=2), encoding="utf-8")
     sizes = result.clusters.sizes

@@ -1,6 +1,6 @@
 """Identity resolution for the pipeline: contact clusters + event identifiers -> one person id each.
 
-- CRM contact records are matched by the engine (`lib/identity/matching.py`) with `contacts_match.yml`.
+- CRM contact records are matched by the engine (`lib/identity/matching/`) with `contacts_match.yml`.
 - `userId`s that are CRM contact ids belong to that contact's person; other userIds (app accounts
   not in the CRM) are persons of their own.
 - An `anonymousId` belongs to the user it was seen with (identify calls and any event carrying
@@ -14,12 +14,15 @@
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from orchestration.lib.core import sha256_hex
+from orchestration.lib.identity.clustering import ClusterResult
 from orchestration.lib.identity.match_config import MatchConfig, load_config
 from orchestration.lib.identity.normalize import normalize_email
 
@@ -60,7 +63,25 @@ def matching_frame(normalized: pd.DataFrame) -> pd.DataFrame:
 
 
 def person_id_for(member_key: str) -> str:
-    return "p_" + hashlib.sha256(member_key.encode("utf-8")).hexdigest()[:16]
+    return "p_" + sha256_hex(member_key)[:16]
+
+
+def member_key(id_type: str, id_value: str) -> str:
+    """`contact:<id>`, `user:<id>` or `anon:<id>`: how an identifier takes part in a group."""
+    return f"{'contact' if id_type == 'contact_id' else 'user' if id_type == 'user_id' else 'anon'}:{id_value}"
+
+
+def previous_person_ids(identity_map_rows: Iterable[tuple[str, str, str]]) -> dict[str, str]:
+    """member key -> person id, from the (id_type, id_value, person_id) rows of the last identity map."""
+    return {member_key(id_type, id_value): person for id_type, id_value, person in identity_map_rows}
+
+
+@dataclass
+class EventIdentifiers:
+    """The identifiers the tracked events carry."""
+    user_ids: list[str]                   # distinct userIds
+    anonymous_ids: list[str]              # distinct anonymousIds
+    device_links: pd.DataFrame            # anonymous_id, user_id, events, first_at: one row per pair seen together
 
 
 def assign_person_ids(groups: dict[str, list[str]], previous: dict[str, str]) -> dict[str, str]:
@@ -106,13 +127,14 @@ def device_owners(links: pd.DataFrame) -> pd.DataFrame:
 
 
 def build_identity_map(contact_ids: np.ndarray, cluster_rep: np.ndarray, contact_link: pd.DataFrame,
-                       user_ids: list[str], anonymous_ids: list[str], device_links: pd.DataFrame,
-                       previous: dict[str, str]) -> pd.DataFrame:
+                       events: EventIdentifiers, previous: dict[str, str]) -> pd.DataFrame:
     """One row per identifier: id_type, id_value, person_id, linked_by, probability.
 
     contact_ids / cluster_rep: each contact id and the smallest contact id of its cluster;
-    contact_link: contact_id -> linked_by, probability (how it joined its cluster; absent: alone).
+    contact_link: contact_id -> linked_by, probability (how it joined its cluster; absent: alone);
+    previous: member key -> person id of the last run (`previous_person_ids`).
     """
+    user_ids, anonymous_ids = events.user_ids, events.anonymous_ids
     contact_ids = np.asarray(contact_ids).astype(str)
     rep = np.asarray(cluster_rep).astype(str)
     groups: dict[str, list[str]] = {}
@@ -123,7 +145,7 @@ def build_identity_map(contact_ids: np.ndarray, cluster_rep: np.ndarray, contact
     app_users = sorted(set(user_ids) - crm_user)
     for u in app_users:
         groups[f"user:{u}"] = [f"user:{u}"]
-    owners = device_owners(device_links)
+    owners = device_owners(events.device_links)
     owned = dict(zip(owners["anonymous_id"], owners["user_id"]))
     lone = sorted(a for a in set(anonymous_ids) if a not in owned)
     for a in lone:
@@ -157,3 +179,11 @@ def build_identity_map(contact_ids: np.ndarray, cluster_rep: np.ndarray, contact
             rows.append(("anonymous_id", a, person, "identify", 1.0))
     return pd.DataFrame(rows, columns=["id_type", "id_value", "person_id", "linked_by", "probability"])
 
+
+def person_clusters(identity_map: pd.DataFrame, contact_ids: np.ndarray, clusters: ClusterResult) -> pd.DataFrame:
+    """identity.clusters: one row per CRM person (person_id, contact_count, weakest_link_probability)."""
+    contacts = identity_map.id_type == "contact_id"
+    person_of = dict(zip(identity_map.loc[contacts, "id_value"], identity_map.loc[contacts, "person_id"]))
+    return pd.DataFrame({"person_id": [person_of[r] for r in contact_ids[np.unique(clusters.representative)]],
+                         "contact_count": clusters.sizes.astype(np.int64),
+                         "weakest_link_probability": clusters.weakest_link})

@@ -8,7 +8,7 @@ one of: date, email, exact, jaro_winkler, levenshtein, phone, token_set``.
 ```yaml
 id: rec_id                    # the id column (unique per record)
 link_across: source           # optional: only pairs whose `source` differs (linking two files)
-normalize: contacts           # optional: apply the CRM contact normalizers first (lib/identity/normalize.py)
+normalize: contacts           # optional: apply the CRM contact normalizers first (lib/identity/normalize/)
 fields:                       # one comparison = one piece of evidence in the Fellegi-Sunter model
   - name: given_name          # defaults to the column
     column: given_name
@@ -37,7 +37,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from orchestration.lib.core import YamlFileError, load_yaml
+from orchestration.lib.identity.key_functions import AFFIX_RE, KEY_FUNCTIONS
 
 COMPARATORS = ("date", "email", "exact", "jaro_winkler", "levenshtein", "phone", "token_set")
 # similarity cut-offs below exact agreement, high to low; the last level is "disagrees"
@@ -50,8 +51,6 @@ DEFAULT_LEVELS = {
     "email": (),       # levels: equal, same local part at a domain one edit away (gmial.com), else
     "phone": (),       # levels: equal, same last 8 digits, else
 }
-KEY_FUNCTIONS = ("soundex", "metaphone", "nysiis", "lower", "fold", "digits", "year", "local_part", "domain")
-_PREFIX_RE = re.compile(r"^(prefix|suffix)(\d+)$")
 _CALL_RE = re.compile(r"^\s*([a-z_0-9]+)\s*\((.*)\)\s*$")
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -141,7 +140,7 @@ def parse_key_part(text: str, where: str) -> KeyPart:
         if not m:
             break
         fn, expr = m.group(1), m.group(2).strip()
-        if fn not in KEY_FUNCTIONS and not _PREFIX_RE.match(fn):
+        if fn not in KEY_FUNCTIONS and not AFFIX_RE.match(fn):
             raise MatchConfigError(f"{where}: unknown key function {fn!r}; expected one of: "
                                    f"{', '.join(KEY_FUNCTIONS)}, prefixN, suffixN")
         functions.insert(0, fn)
@@ -280,7 +279,7 @@ def load_config(path: str | Path) -> MatchConfig:
     if not path.is_file():
         raise MatchConfigError(f"{path}: no such match configuration file")
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise MatchConfigError(f"{path}: not valid YAML: {exc}") from exc
+        doc = load_yaml(path)
+    except YamlFileError as exc:
+        raise MatchConfigError(str(exc)) from exc
     return parse_config(doc, str(path))

@@ -14,6 +14,8 @@ from orchestration.lib.identity.matching import (
     DECISION_NAMES,
     REVIEW_MERGE,
     REVIEW_SEPARATE,
+    SEPARATE,
+    Resolution,
     ScoredPairs,
 )
 
@@ -22,10 +24,12 @@ def register_ids(con: duckdb.DuckDBPyConnection, ids: np.ndarray, name: str = "r
     con.register(name, pd.DataFrame({"idx": np.arange(len(ids), dtype=np.int64), "id": ids}))
 
 
-def register_scored(con: duckdb.DuckDBPyConnection, scored: ScoredPairs, decision: np.ndarray | None = None,
-                    reviewed_only: list[tuple[int, int, str]] = (), name: str = "scored_pairs") -> None:
+def register_scored(con: duckdb.DuckDBPyConnection, scored: ScoredPairs, resolution: Resolution | None = None,
+                    name: str = "scored_pairs") -> None:
     """A view `name`: left_id, right_id, probability, match_weight, rule, <comparison>_level/_similarity
-    [, decision] over the arrays of `scored` (and the reviewer-only pairs, with no evidence)."""
+    over the arrays of `scored`; with a `resolution`, also each pair's decision (and the reviewer-only
+    pairs, with no evidence)."""
+    decision = resolution.decision if resolution is not None else None
     frame = scored.numeric_frame()
     if decision is not None:
         frame["decision"] = decision
@@ -42,11 +46,8 @@ def register_scored(con: duckdb.DuckDBPyConnection, scored: ScoredPairs, decisio
         from {name}_numbers p
         join {name}_ids l on l.idx = p.i
         join {name}_ids r on r.idx = p.j"""
-    if decision is not None and reviewed_only:
-        extra = pd.DataFrame({"left_id": [scored.ids[a] for a, _, _ in reviewed_only],
-                              "right_id": [scored.ids[b] for _, b, _ in reviewed_only],
-                              "decision": [f"review_{d}" for _, _, d in reviewed_only]})
-        con.register(f"{name}_reviewed_only", extra)
+    if resolution is not None and resolution.reviewed_only:
+        con.register(f"{name}_reviewed_only", resolution.reviewed_only_frame(scored.ids))
         nulls = ", ".join(f"null as {c}" for c in evidence)
         sql += f"""
         union all by name
@@ -54,3 +55,38 @@ def register_scored(con: duckdb.DuckDBPyConnection, scored: ScoredPairs, decisio
                decision, {nulls}
         from {name}_reviewed_only"""
     con.execute(f"create or replace temp view {name} as {sql}")
+
+
+def pair_indices(con: duckdb.DuckDBPyConnection, pairs_table: str, ids: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(i, j, probability, rule) of the pairs in `pairs_table` (left_id, right_id, probability, rule), i and j
+    indices into `ids`."""
+    register_ids(con, ids, "record_ids")
+    pairs = con.execute(f"""
+        select l.idx as i, r.idx as j, p.probability, p.rule
+        from {pairs_table} p
+        join record_ids l on l.id = p.left_id
+        join record_ids r on r.id = p.right_id""").fetchnumpy()
+    return (pairs["i"].astype(np.int64), pairs["j"].astype(np.int64), pairs["probability"].astype(np.float64),
+            np.asarray(pairs["rule"], dtype=object))
+
+
+def register_decided_pairs(con: duckdb.DuckDBPyConnection, pairs_table: str, ids: np.ndarray, i: np.ndarray,
+                           j: np.ndarray, resolution: Resolution, name: str = "decided_pairs") -> None:
+    """A view `name`: the rows of `pairs_table` (left_id, right_id, rule, evidence) with each pair's decision
+    (rule `review` when a reviewer decided it), and the reviewer pairs blocking never proposed."""
+    decided_rows = np.flatnonzero(resolution.decision != SEPARATE)
+    con.register(f"{name}_decisions", pd.DataFrame({
+        "left_id": ids[i[decided_rows]], "right_id": ids[j[decided_rows]],
+        "decision": np.array(DECISION_NAMES, dtype=object)[resolution.decision[decided_rows]]}))
+    con.register(f"{name}_reviewed_only", resolution.reviewed_only_frame(ids))
+    con.execute(f"""
+        create or replace temp view {name} as
+        select p.* exclude (rule),
+               case when d.decision in ('review_merge', 'review_separate') then 'review'
+                    else p.rule end as rule,
+               coalesce(d.decision, 'separate') as decision
+        from {pairs_table} p
+        left join {name}_decisions d using (left_id, right_id)
+        union all by name
+        select left_id, right_id, 'review' as rule, decision from {name}_reviewed_only""")

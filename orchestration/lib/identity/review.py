@@ -20,6 +20,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from orchestration.lib.core import sql_literal
 from orchestration.lib.identity.clustering import ClusterResult
 from orchestration.lib.identity.matching import (
     DECISIONS,
@@ -155,9 +156,5 @@ def write_queue(con: duckdb.DuckDBPyConnection, decided: str, review_dir: Path) 
         where q.decision in ({reasons})
         order by q.probability desc, q.left_id, q.right_id""")
     review_dir.mkdir(parents=True, exist_ok=True)
-    con.execute(f"copy identity.review_queue to '{_sql_path(review_dir / 'queue.csv')}' (header, delimiter ',')")
+    con.execute(f"copy identity.review_queue to {sql_literal(review_dir / 'queue.csv')} (header, delimiter ',')")
     return con.execute("select count(*) from identity.review_queue").fetchall()[0][0]
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
