@@ -1,8 +1,8 @@
-"""HTTP enrichment client throughput against the local test server (tests/enrichment_server.py).
+"""HTTP enrichment client throughput against the local test server (tests/helpers/enrichment_server.py).
 
 `python -m benchmarks.enrichment_http [N_LOOKUPS] [CONCURRENCY]` (defaults 2000 and 8). The server adds
 BENCH_ENRICH_LATENCY (5 ms) to every request; half of the emails are known people. Three runs of our client
-(orchestration/lib/enrichment/http.py), rate limit off: concurrency 1 (the baseline, same process), concurrency
+(orchestration/lib/enrichment/http/), rate limit off: concurrency 1 (the baseline, same process), concurrency
 CONCURRENCY, and CONCURRENCY with 10% injected 503s (seeded; backoff_base 10 ms) reporting the retries.
 Prints JSON and writes bench_out/enrichment_http_results.json. No target is asserted: with a 5 ms server the
 ideal speed-up is close to CONCURRENCY; a ratio far below it means the client serialises somewhere.
@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.enrichment_server import EnrichmentServer  # noqa: E402
-
 from orchestration.lib.enrichment import HttpPersonLookup, HttpProviderConfig  # noqa: E402
+from orchestration.resources.enrichment import api_key_from_env
+from tests.helpers.enrichment_server import EnrichmentServer  # noqa: E402
 
 OUT = Path(os.environ.get("BENCH_OUT", "bench_out")).resolve()
 LATENCY = float(os.environ.get("BENCH_ENRICH_LATENCY", "0.005"))
@@ -34,7 +34,7 @@ def _one(server: EnrichmentServer, emails: list[str], concurrency: int, **kw) ->
     cfg = HttpProviderConfig(server.base_url, api_key_env=ENV, rate_limit=0, concurrency=concurrency,
                              **{"backoff_base": 0.01, "backoff_max": 0.1, "max_retries": 6,
                                 "breaker_threshold": 1000, **kw})
-    lookup = HttpPersonLookup(cfg, rng=random.Random(0))
+    lookup = HttpPersonLookup(cfg, api_key=api_key_from_env(cfg), rng=random.Random(0))
     server.reset_log()
     started = time.perf_counter()
     report = lookup.lookup_many(emails)

@@ -4,7 +4,7 @@ Every test builds its own DuckDB warehouse by hand (marts.profiles_cleaned, and 
 enrichment.enrichment_features / enrichment.enrichment_labels) and materializes only the enrichment assets:
 their dbt upstreams (profiles_cleaned, enrichment_features, enrichment_labels) are not in the job, so
 `dg.materialize` treats them as external. The http provider talks to a real threaded HTTP server on
-127.0.0.1 (tests/enrichment_server.py); nothing of ours is mocked.
+127.0.0.1 (tests/helpers/enrichment_server.py); nothing of ours is mocked.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from orchestration.resources.enrichment import EnrichmentResource
 from orchestration.resources.settings import MicrosegResource
 from tests.helpers.enrichment_server import EnrichmentServer, Reply
 
+pytestmark = pytest.mark.slow          # every test materializes Dagster assets
 ENV = "MICROSEG_ENRICHMENT_API_KEY"
 KEY = "test-key"
 AS_OF = "2026-11-01T00:00:00Z"
@@ -71,7 +72,7 @@ def http_resource(srv: EnrichmentServer, inference_min_confidence: float = 0.7, 
     settings = dict(base_url=srv.base_url, backoff_base=0.01, backoff_max=0.05, rate_limit=0,
                     connect_timeout=1.0, read_timeout=3.0, max_retries=2, concurrency=3)
     settings.update(http)
-    return EnrichmentResource(provider="http", http=json.dumps(settings),
+    return EnrichmentResource(provider="http", http=settings,
                               inference_min_confidence=inference_min_confidence)
 
 

@@ -22,6 +22,7 @@ from orchestration.lib.enrichment.http import (
     LookupOutcome,
     email_key,
 )
+from orchestration.resources.enrichment import api_key_from_env
 from tests.helpers.enrichment_server import EnrichmentServer
 
 ENV = "MICROSEG_ENRICHMENT_API_KEY"
@@ -142,7 +143,7 @@ def server(monkeypatch):
 def lookup_for(srv, **kw):
     cfg = HttpProviderConfig(srv.base_url, rate_limit=0, backoff_base=0.01, backoff_max=0.02, max_retries=2,
                              **kw)
-    return HttpPersonLookup(cfg, sleep=lambda s: None, rng=random.Random(0))
+    return HttpPersonLookup(cfg, api_key=api_key_from_env(cfg), sleep=lambda s: None, rng=random.Random(0))
 
 
 def requested_keys(srv):

@@ -1,4 +1,4 @@
-"""HTTP person-lookup client against a real threaded server on 127.0.0.1 (tests/enrichment_server.py)."""
+"""HTTP person-lookup client against a real threaded server on 127.0.0.1 (tests/helpers/enrichment_server.py)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from orchestration.lib.enrichment.http import (
     email_key,
     parse_retry_after,
 )
+from orchestration.resources.enrichment import api_key_from_env
 from tests.helpers.enrichment_server import EnrichmentServer, Reply
 
 ENV = "MICROSEG_ENRICHMENT_API_KEY"
@@ -62,7 +63,8 @@ def config(srv, **kw) -> HttpProviderConfig:
 
 
 def client(srv, sleep=None, seed=7, **kw) -> HttpPersonLookup:
-    return HttpPersonLookup(config(srv, **kw), sleep=sleep or Recorder(), rng=random.Random(seed))
+    cfg = config(srv, **kw)
+    return HttpPersonLookup(cfg, api_key=api_key_from_env(cfg), sleep=sleep or Recorder(), rng=random.Random(seed))
 
 
 def by_key(report):
@@ -187,7 +189,7 @@ def test_403_mid_run_stops_outstanding_work_and_waiting_retries(server):
     server.script(ANNA, [Reply(429, headers={"Retry-After": "30"})])
     server.script(BEN, [Reply(403, delay=0.2)])
     emails = [ANNA, BEN] + [f"later{i}@example.com" for i in range(50)]
-    lookup = HttpPersonLookup(config(server, concurrency=2), rng=random.Random(1))   # real, interruptible sleep
+    lookup = HttpPersonLookup(config(server, concurrency=2), api_key=lambda: KEY, rng=random.Random(1))   # real, interruptible sleep
     started = time.monotonic()
     with pytest.raises(ProviderAuthError, match="403"):
         lookup.lookup_many(emails)
@@ -233,7 +235,7 @@ def test_429_retry_after_seconds_and_http_date_honoured(server):
 
 def test_429_retry_after_real_time(server):
     server.script(ANNA, [Reply(429, headers={"Retry-After": "1"}), 200])
-    lookup = HttpPersonLookup(config(server), rng=random.Random(1))   # real sleep
+    lookup = HttpPersonLookup(config(server), api_key=lambda: KEY, rng=random.Random(1))   # real sleep
     report = lookup.lookup_many([ANNA])
     assert report.outcomes[0].status == "found" and report.outcomes[0].attempts == 2
     first, second = server.arrivals()
@@ -300,7 +302,7 @@ def test_connection_error_retried_then_failed(monkeypatch):
     sock.close()                                   # nothing listens there
     cfg = HttpProviderConfig(f"http://127.0.0.1:{port}", backoff_base=0.01, max_retries=2, rate_limit=0)
     sleep = Recorder()
-    report = HttpPersonLookup(cfg, sleep=sleep, rng=random.Random(0)).lookup_many([ANNA])
+    report = HttpPersonLookup(cfg, api_key=lambda: KEY, sleep=sleep, rng=random.Random(0)).lookup_many([ANNA])
     assert (report.outcomes[0].reason, report.outcomes[0].attempts) == ("connection_error", 3)
     assert len(sleep.delays) == 2
 
@@ -405,7 +407,7 @@ def test_breaker_with_concurrency_stops_calls(server):
 def test_summary_is_json_safe_without_pii_and_progress(server):
     seen = []
     emails = [f"sum{i}@example.com" for i in range(250)] + [ANNA]
-    report = HttpPersonLookup(config(server, concurrency=8), sleep=Recorder(), rng=random.Random(0),
+    report = HttpPersonLookup(config(server, concurrency=8), api_key=lambda: KEY, sleep=Recorder(), rng=random.Random(0),
                               progress=lambda done, total: seen.append((done, total))).lookup_many(emails)
     text = json.dumps(report.summary())
     assert "@" not in text and email_key(ANNA) not in text

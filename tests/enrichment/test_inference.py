@@ -368,8 +368,9 @@ def _generator_frames(out: Path, as_of: str = "2026-11-01") -> tuple[pd.DataFram
 
 
 def test_generator_world(tmp_path):
-    from orchestration.lib.sample_data.generator import generate
+    from orchestration.lib.sample_data import generate
 
+    # own world: on the shared 400 x 8 one (tests/helpers/world.py) the model cannot reach these accuracy thresholds
     generate(tmp_path, contacts=3000, days=30, seed=11)
     features, truth = _generator_frames(tmp_path)
     rng = np.random.default_rng(5)

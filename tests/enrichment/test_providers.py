@@ -1,11 +1,11 @@
 """Provider-independent enrichment logic: vendor values checked before they are written, coverage drops."""
 
-import re
 from datetime import datetime
 
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 
 from orchestration.constants import DBT_PROJECT_DIR
 from orchestration.lib.enrichment import attributes as vocabulary
@@ -15,9 +15,9 @@ from orchestration.lib.segments.dsl import DEFAULT_SCHEMA
 
 
 def test_attribute_list_in_step_with_dbt_macro_and_segment_schema():
-    macro = (DBT_PROJECT_DIR / "macros" / "enrichment.sql").read_text()
-    body = macro[macro.index("macro enriched_attributes"):macro.index("endmacro")]
-    assert tuple(re.findall(r"\('(\w+)'", body)) == enrichment.ATTRIBUTES
+    # the dbt models read the vocabulary from dbt_project.yml (macros/enrichment.sql: enriched_attributes())
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
+    assert tuple(project["vars"]["enrichment_vocabulary"]["attributes"]) == enrichment.ATTRIBUTES
     for name in enrichment.ATTRIBUTES:
         assert DEFAULT_SCHEMA.attributes[name].has_provenance and DEFAULT_SCHEMA.attributes[name].has_confidence
     assert DEFAULT_SCHEMA.attribute_values["age_band"] == vocabulary.AGE_BANDS

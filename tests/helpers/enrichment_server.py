@@ -1,6 +1,6 @@
 """A real threaded HTTP person-lookup server for tests and benchmarks (not a test module).
 
-Implements the provider contract of orchestration/lib/enrichment/http.py on 127.0.0.1 (port 0 = a free port):
+Implements the provider contract of orchestration/lib/enrichment/http/ on 127.0.0.1 (port 0 = a free port):
 `GET /v2/people/find?email_sha256=<hex>` or `?email=<email>` with `Authorization: Bearer <key>`.
 Known people answer 200 + their JSON document, unknown ones 404, a wrong/missing key 401.
 
@@ -32,7 +32,8 @@ from urllib.parse import parse_qs, urlsplit
 FIND_PATH = "/v2/people/find"
 
 
-def sha(email: str) -> str:
+def email_sha256(email: str) -> str:
+    """The vendor side of the hashed lookup: SHA-256 hex of the trimmed, lower-cased email."""
     return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()
 
 
@@ -100,7 +101,7 @@ class EnrichmentServer:
 
     def _key(self, who: str) -> str:
         who = who.strip().lower()
-        return who if len(who) == 64 and all(c in "0123456789abcdef" for c in who) else sha(who)
+        return who if len(who) == 64 and all(c in "0123456789abcdef" for c in who) else email_sha256(who)
 
     def add(self, who: str, doc: dict) -> None:
         """A known person by email (also findable by its sha256) or by sha256 only."""
@@ -230,7 +231,7 @@ class EnrichmentServer:
             lookup = value
         elif "email" in query:
             value = query["email"][0].strip().lower()
-            key = sha(value)
+            key = email_sha256(value)
             lookup = value
         else:
             return self._send(h, 400, {"error": {"type": "missing_param", "message": "email or email_sha256"}})

@@ -1,7 +1,8 @@
 """The vocabulary of enriched attributes: their names, provenances and known values.
 
-One place for what the enrichment step writes, the segment language accepts and the gates check. Keep
-ATTRIBUTES in step with the dbt macro enriched_attributes() (tests/test_lib_enrichment.py reads it).
+One place for what the enrichment step writes, the segment language accepts and the gates check. The dbt
+models read a mirror, the var `enrichment_vocabulary` of dbt_project/dbt_project.yml (dbt cannot import Python):
+tests/enrichment/test_enriched_gate.py and test_providers.py fail when the two differ.
 """
 
 ATTRIBUTES = ("gender", "age_band", "city", "country", "city_type", "city_population", "region",

@@ -12,18 +12,14 @@ as rows expire (or after `purge_expired` / deleting the provider's rows).
 from __future__ import annotations
 
 import json
-import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pandas as pd
 
 from orchestration.lib.core import to_utc
-from orchestration.lib.enrichment.http import (
-    HttpPersonLookup,
-    LookupOutcome,
-    LookupReport,
-    email_key,
-)
+from orchestration.lib.enrichment.http.client import HttpPersonLookup
+from orchestration.lib.enrichment.http.results import LookupOutcome, LookupReport, email_key
+from orchestration.lib.enrichment.warehouse import registered
 
 TABLE = "enrichment.http_cache"
 CACHED_STATUSES = ("found", "unknown")
@@ -43,21 +39,6 @@ create table if not exists {TABLE} (
 """
 
 
-class _Registered:
-    """A DataFrame registered under a unique view name for the duration of a with-block."""
-
-    def __init__(self, con, df: pd.DataFrame):
-        self.con, self.df = con, df
-        self.name = f"_enrich_cache_{uuid.uuid4().hex[:12]}"
-
-    def __enter__(self) -> str:
-        self.con.register(self.name, self.df)
-        return self.name
-
-    def __exit__(self, *exc):
-        self.con.unregister(self.name)
-
-
 def ensure_cache(con) -> None:
     con.execute(_DDL)
 
@@ -69,7 +50,7 @@ def fresh(con, provider: str, keys, now) -> dict[str, LookupOutcome]:
     if not wanted:
         return {}
     df = pd.DataFrame({"lookup_key": pd.Series(wanted, dtype=object)})
-    with _Registered(con, df) as view:
+    with registered(con, df, "_enrich_cache") as view:
         rows = con.execute(
             f"""select c.lookup_key, c.status, c.attributes, c.confidence
                 from {TABLE} c join (select distinct lookup_key from {view}) k using (lookup_key)
@@ -112,7 +93,7 @@ def store(con, provider: str, outcomes, now, ttl_days: float, *, unknown_ttl_day
         "expires_at": pd.Series([found_expiry if o.status == "found" else unknown_expiry for o in rows],
                                 dtype="datetime64[us]"),
     })
-    with _Registered(con, df) as view:
+    with registered(con, df, "_enrich_cache") as view:
         # one statement (atomic on its own, fine inside a caller's transaction); keys are distinct
         con.execute(
             f"""insert or replace into {TABLE}
@@ -120,6 +101,17 @@ def store(con, provider: str, outcomes, now, ttl_days: float, *, unknown_ttl_day
                 select $provider, lookup_key, status, attributes, confidence, $now, expires_at from {view}""",
             {"provider": provider, "now": now})
     return len(rows)
+
+
+def fetched_at(con, provider: str, keys) -> dict[str, datetime]:
+    """When the cached answer of each of `keys` at `provider` was obtained (naive UTC), by lookup key;
+    keys without a cached row are left out. Expiry is not checked."""
+    found = pd.DataFrame({"lookup_key": list(keys)}, dtype="string")
+    with registered(con, found, "found_lookup_keys") as view:
+        return dict(con.execute(
+            f"select c.lookup_key, c.fetched_at from {TABLE} c "
+            f"inner join {view} f on f.lookup_key = c.lookup_key where c.provider = ?",
+            [provider]).fetchall())
 
 
 def purge_expired(con, now) -> int:

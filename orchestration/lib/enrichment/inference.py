@@ -38,7 +38,7 @@ Model: ``Pipeline(StandardScaler, LogisticRegression(C=1.0, lbfgs, multinomial))
 ``events_90d``, ``avg_viewed_price``; shares stay as they are; no measurable effect on the data
 below, kept for robustness to heavy-tailed counts).  Measured on the holdout of:
 
-* G: a world from ``orchestration.lib.sample_data.generator`` (5,000 contacts, 90 days; features built from
+* G: a world from ``orchestration.lib.sample_data.generate`` (5,000 contacts, 90 days; features built from
   the raw events: 8 category shares, average viewed price and order total, 4 hour-of-day shares,
   3 device shares, event and order counts; 4,536 declared persons with features), seeds 7 and 8
   averaged (holdout ~910);
@@ -78,6 +78,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -86,11 +87,14 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from orchestration.lib.core import to_utc
+
 FEATURE_COLUMNS = ("person_id", "feature", "value")
 PREDICTION_COLUMNS = ("person_id", "attribute", "value", "confidence")
 N_CALIBRATION_BINS = 10
-_LR_C = 1.0
-_LR_MAX_ITER = 1000
+LOGISTIC_C = 1.0
+LOGISTIC_MAX_ITER = 1000
+PREDICTION_SOURCE = "model"
 
 
 @dataclass(frozen=True)
@@ -156,19 +160,19 @@ class AttributeReport:
 
     def to_dict(self) -> dict:
         """JSON-safe (plain str/int/float/bool/None, lists and dicts; no NaN)."""
-        def clean(v):
-            if isinstance(v, dict):
-                return {str(k): clean(x) for k, x in v.items()}
-            if isinstance(v, (list, tuple)):
-                return [clean(x) for x in v]
-            if isinstance(v, (bool, np.bool_)):
-                return bool(v)
-            if isinstance(v, (int, np.integer)):
-                return int(v)
-            if isinstance(v, (float, np.floating)):
-                return None if not math.isfinite(float(v)) else float(v)
-            return v
-        return clean(asdict(self))
+        def json_safe(value):
+            if isinstance(value, dict):
+                return {str(k): json_safe(x) for k, x in value.items()}
+            if isinstance(value, (list, tuple)):
+                return [json_safe(x) for x in value]
+            if isinstance(value, (bool, np.bool_)):
+                return bool(value)
+            if isinstance(value, (int, np.integer)):
+                return int(value)
+            if isinstance(value, (float, np.floating)):
+                return None if not math.isfinite(float(value)) else float(value)
+            return value
+        return json_safe(asdict(self))
 
 
 @dataclass
@@ -178,6 +182,24 @@ class InferenceResult:
 
     def to_dict(self) -> dict:
         return {a: r.to_dict() for a, r in self.reports.items()}
+
+    def as_attributes(self, obtained_at) -> pd.DataFrame:
+        """The applied predictions as long attribute rows: source `model`, obtained at `obtained_at` (UTC)."""
+        return self.predictions.assign(source=PREDICTION_SOURCE, obtained_at=to_utc(obtained_at))
+
+    def quality(self) -> list[dict]:
+        """One row per attribute: trained, holdout accuracy against the majority baseline, calibration
+        error, accuracy at the threshold, predictions applied, why it was skipped (for a markdown table)."""
+        return [{"attribute": name, "trained": r["trained"], "holdout_accuracy": r.get("holdout_accuracy"),
+                 "baseline_accuracy": r.get("baseline_accuracy"), "ece": r.get("expected_calibration_error"),
+                 "accuracy_at_threshold": r.get("accuracy_at_threshold"), "applied": r.get("n_applied"),
+                 "skipped": r.get("skipped_reason") or ""} for name, r in self.to_dict().items()]
+
+
+class _FeatureMatrix(NamedTuple):
+    persons: np.ndarray                    # sorted person ids (object)
+    values: np.ndarray                     # persons x features, float64; a missing feature is 0
+    names: list[str]                       # sorted feature names
 
 
 # ------------------------------------------------------------------------------------------ inputs
@@ -190,68 +212,68 @@ def _check_inputs(features: pd.DataFrame, labels: pd.DataFrame, config: Inferenc
         raise ValueError(f"features must be a pandas DataFrame, got {type(features).__name__}")
     if not isinstance(labels, pd.DataFrame):
         raise ValueError(f"labels must be a pandas DataFrame, got {type(labels).__name__}")
-    miss = _missing_columns(features, FEATURE_COLUMNS)
-    if miss:
-        raise ValueError(f"features lacks column(s) {', '.join(repr(c) for c in miss)} "
+    missing = _missing_columns(features, FEATURE_COLUMNS)
+    if missing:
+        raise ValueError(f"features lacks column(s) {', '.join(repr(c) for c in missing)} "
                          f"(expected long format {list(FEATURE_COLUMNS)}; has {list(features.columns)})")
-    miss = _missing_columns(labels, ("person_id",) + tuple(config.attributes))
-    if miss:
-        raise ValueError(f"labels lacks column(s) {', '.join(repr(c) for c in miss)} "
+    missing = _missing_columns(labels, ("person_id",) + tuple(config.attributes))
+    if missing:
+        raise ValueError(f"labels lacks column(s) {', '.join(repr(c) for c in missing)} "
                          f"(has {list(labels.columns)})")
     for name, df in (("features", features), ("labels", labels)):
         if df["person_id"].isna().any():
             raise ValueError(f"{name} has {int(df['person_id'].isna().sum())} row(s) with NULL person_id")
     if features["feature"].isna().any():
         raise ValueError(f"features has {int(features['feature'].isna().sum())} row(s) with NULL feature name")
-    dup = labels["person_id"].astype(str).duplicated()
-    if dup.any():
-        ex = labels["person_id"].astype(str)[dup].iloc[0]
-        raise ValueError(f"labels has {int(dup.sum())} duplicate person_id row(s), e.g. {ex!r}")
+    duplicated = labels["person_id"].astype(str).duplicated()
+    if duplicated.any():
+        example = labels["person_id"].astype(str)[duplicated].iloc[0]
+        raise ValueError(f"labels has {int(duplicated.sum())} duplicate person_id row(s), e.g. {example!r}")
 
 
-def _pivot(features: pd.DataFrame, feature_names: tuple[str, ...] | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """(sorted person ids, matrix persons x sorted features, feature names); no per-row Python."""
-    pid = features["person_id"].astype(str)
-    feat = features["feature"].astype(str)
+def _feature_matrix(features: pd.DataFrame, feature_names: tuple[str, ...] | None) -> _FeatureMatrix:
+    """The long features pivoted to persons x features (both sorted); no per-row Python."""
+    person = features["person_id"].astype(str)
+    feature = features["feature"].astype(str)
     try:
-        val = pd.to_numeric(features["value"], errors="raise").to_numpy(dtype=float, na_value=np.nan)
+        value = pd.to_numeric(features["value"], errors="raise").to_numpy(dtype=float, na_value=np.nan)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"features.value must be numeric: {exc}") from exc
     if feature_names is not None:
         wanted = sorted(set(feature_names))
-        present = set(feat.unique().tolist())
+        present = set(feature.unique().tolist())
         unknown = [f for f in wanted if f not in present]
         if unknown:
             raise ValueError(f"feature_names not found in features: {', '.join(repr(f) for f in unknown)}"
                              f" (features has {len(present)} distinct names)")
-        keep = feat.isin(wanted).to_numpy()
-        pid, feat, val = pid[keep], feat[keep], val[keep]
-    bad = np.isinf(val)
-    if bad.any():
-        names = sorted(set(feat[bad].tolist()))[:5]
-        raise ValueError(f"features has {int(bad.sum())} infinite value(s) (features {names})")
-    p_codes, persons = pd.factorize(pid, sort=True)
-    f_codes, names = pd.factorize(feat, sort=True)
+        keep = feature.isin(wanted).to_numpy()
+        person, feature, value = person[keep], feature[keep], value[keep]
+    infinite = np.isinf(value)
+    if infinite.any():
+        names = sorted(set(feature[infinite].tolist()))[:5]
+        raise ValueError(f"features has {int(infinite.sum())} infinite value(s) (features {names})")
+    person_codes, persons = pd.factorize(person, sort=True)
+    feature_codes, names = pd.factorize(feature, sort=True)
     persons = np.asarray(persons, dtype=object)
     names = [str(n) for n in names]
     size = len(persons) * len(names)
-    flat = p_codes.astype(np.int64) * len(names) + f_codes
-    seen = np.bincount(flat, minlength=size)
-    if len(flat) and seen.max() > 1:
-        first = int(np.argmax(seen > 1))
-        raise ValueError(f"features has {int((seen > 1).sum())} duplicate (person_id, feature) pair(s), e.g. "
-                         f"({persons[first // len(names)]!r}, {names[first % len(names)]!r})")
-    X = np.zeros((len(persons), len(names)), dtype=np.float64)
-    X.reshape(-1)[flat] = np.nan_to_num(val, nan=0.0)
-    return persons, X, names
+    cell = person_codes.astype(np.int64) * len(names) + feature_codes
+    rows_per_cell = np.bincount(cell, minlength=size)
+    if len(cell) and rows_per_cell.max() > 1:
+        first = int(np.argmax(rows_per_cell > 1))
+        raise ValueError(f"features has {int((rows_per_cell > 1).sum())} duplicate (person_id, feature) pair(s), "
+                         f"e.g. ({persons[first // len(names)]!r}, {names[first % len(names)]!r})")
+    matrix = np.zeros((len(persons), len(names)), dtype=np.float64)
+    matrix.reshape(-1)[cell] = np.nan_to_num(value, nan=0.0)
+    return _FeatureMatrix(persons, matrix, names)
 
 
 def _holdout_mask(person_ids: np.ndarray, share: float, seed: int) -> np.ndarray:
     if share <= 0 or len(person_ids) == 0:
         return np.zeros(len(person_ids), dtype=bool)
     keyed = pd.Series(person_ids, dtype=object).astype(str) + f"\x1f{int(seed)}"
-    h = pd.util.hash_array(keyed.to_numpy(dtype=object), categorize=False)
-    return (h >> np.uint64(11)).astype(np.float64) / float(1 << 53) < share
+    hashes = pd.util.hash_array(keyed.to_numpy(dtype=object), categorize=False)
+    return (hashes >> np.uint64(11)).astype(np.float64) / float(1 << 53) < share
 
 
 def _declared(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -261,48 +283,59 @@ def _declared(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return ok.to_numpy(dtype=bool), text.fillna("").to_numpy(dtype=object)
 
 
+def _labels_of(labels: pd.DataFrame, attribute: str, persons: np.ndarray) -> pd.Series:
+    """The declared `attribute` of each of `persons`, in their order (NaN where a person has no label row)."""
+    values = labels[["person_id", attribute]].copy()
+    values["person_id"] = values["person_id"].astype(str)
+    return values.set_index("person_id")[attribute].reindex(pd.Index(persons, dtype=object))
+
+
 # ------------------------------------------------------------------------------------------- model
 class _Log1p:
     """log1p on non-negative columns whose training maximum exceeds 1 (counts, prices)."""
 
-    def fit(self, X: np.ndarray) -> "_Log1p":
-        self.cols_ = np.flatnonzero((X.min(axis=0) >= 0) & (X.max(axis=0) > 1)) if len(X) else np.array([], int)
+    def fit(self, X: np.ndarray) -> _Log1p:
+        self.columns_ = (np.flatnonzero((X.min(axis=0) >= 0) & (X.max(axis=0) > 1)) if len(X)
+                         else np.array([], int))
         return self
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        if len(self.cols_) == 0:
+        if len(self.columns_) == 0:
             return X
         X = X.copy()
-        X[:, self.cols_] = np.log1p(np.clip(X[:, self.cols_], 0, None))
+        X[:, self.columns_] = np.log1p(np.clip(X[:, self.columns_], 0, None))
         return X
 
 
 def _make_model(seed: int) -> Pipeline:
     return Pipeline([
         ("scale", StandardScaler()),
-        ("clf", LogisticRegression(C=_LR_C, max_iter=_LR_MAX_ITER, random_state=seed)),
+        ("clf", LogisticRegression(C=LOGISTIC_C, max_iter=LOGISTIC_MAX_ITER, random_state=seed)),
     ])
 
 
 def _calibration(top: np.ndarray, correct: np.ndarray) -> tuple[float, list[CalibrationBin]]:
+    """(expected calibration error, bins) over N_CALIBRATION_BINS equal-width bins of the top probability."""
     edges = np.linspace(0.0, 1.0, N_CALIBRATION_BINS + 1)
-    idx = np.clip(np.searchsorted(edges, top, side="right") - 1, 0, N_CALIBRATION_BINS - 1)
-    n = np.bincount(idx, minlength=N_CALIBRATION_BINS)
-    conf = np.bincount(idx, weights=top, minlength=N_CALIBRATION_BINS)
-    acc = np.bincount(idx, weights=correct.astype(float), minlength=N_CALIBRATION_BINS)
+    index = np.clip(np.searchsorted(edges, top, side="right") - 1, 0, N_CALIBRATION_BINS - 1)
+    count = np.bincount(index, minlength=N_CALIBRATION_BINS)
+    confidence_sum = np.bincount(index, weights=top, minlength=N_CALIBRATION_BINS)
+    correct_sum = np.bincount(index, weights=correct.astype(float), minlength=N_CALIBRATION_BINS)
     bins, ece = [], 0.0
     for b in range(N_CALIBRATION_BINS):
-        if n[b]:
-            mc, ma = conf[b] / n[b], acc[b] / n[b]
-            ece += n[b] / len(top) * abs(mc - ma)
-            bins.append(CalibrationBin(float(edges[b]), float(edges[b + 1]), int(n[b]), float(mc), float(ma)))
+        if count[b]:
+            mean_confidence, accuracy = confidence_sum[b] / count[b], correct_sum[b] / count[b]
+            ece += count[b] / len(top) * abs(mean_confidence - accuracy)
+            bins.append(CalibrationBin(float(edges[b]), float(edges[b + 1]), int(count[b]),
+                                       float(mean_confidence), float(accuracy)))
         else:
             bins.append(CalibrationBin(float(edges[b]), float(edges[b + 1]), 0, None, None))
     return float(ece), bins
 
 
-def _evaluate(rep: AttributeReport, proba: np.ndarray, y: np.ndarray, classes: np.ndarray,
-              majority: str, threshold: float) -> None:
+def _evaluate_holdout(report: AttributeReport, proba: np.ndarray, y: np.ndarray, classes: np.ndarray,
+                      majority: str, threshold: float) -> None:
+    """Fill the report's quality numbers from the holdout's predicted probabilities and true classes."""
     k = np.searchsorted(classes, y)                    # y only holds trained classes
     onehot = np.zeros_like(proba)
     onehot[np.arange(len(y)), k] = 1.0
@@ -310,89 +343,103 @@ def _evaluate(rep: AttributeReport, proba: np.ndarray, y: np.ndarray, classes: n
     top = proba[np.arange(len(y)), top_k]
     correct = top_k == k
     p_true = np.clip(proba[np.arange(len(y)), k], 1e-15, 1.0)
-    rep.holdout_accuracy = float(correct.mean())
-    rep.baseline_accuracy = float((y == majority).mean())
-    rep.holdout_log_loss = float(-np.log(p_true).mean())
-    rep.brier = float(((proba - onehot) ** 2).sum(axis=1).mean())
-    rep.expected_calibration_error, rep.calibration_bins = _calibration(top, correct)
+    report.holdout_accuracy = float(correct.mean())
+    report.baseline_accuracy = float((y == majority).mean())
+    report.holdout_log_loss = float(-np.log(p_true).mean())
+    report.brier = float(((proba - onehot) ** 2).sum(axis=1).mean())
+    report.expected_calibration_error, report.calibration_bins = _calibration(top, correct)
     passed = top >= threshold
-    rep.coverage_at_threshold = float(passed.mean())
-    rep.accuracy_at_threshold = float(correct[passed].mean()) if passed.any() else None
+    report.coverage_at_threshold = float(passed.mean())
+    report.accuracy_at_threshold = float(correct[passed].mean()) if passed.any() else None
 
 
-def _infer_one(attr: str, persons: np.ndarray, X: np.ndarray, names: list[str], labels: pd.DataFrame,
-               holdout: np.ndarray, config: InferenceConfig) -> tuple[AttributeReport, pd.DataFrame | None]:
-    rep = AttributeReport(attribute=attr, trained=False, min_confidence=float(config.min_confidence),
-                          n_features=len(names))
-    lab = labels[["person_id", attr]].copy()
-    lab["person_id"] = lab["person_id"].astype(str)
-    lab = lab.set_index("person_id")[attr].reindex(pd.Index(persons, dtype=object))
-    declared, y_all = _declared(lab)
-    candidates = ~declared
-    rep.n_declared = int(declared.sum())
-    rep.n_predict_candidates = int(candidates.sum())
-    if not names:
-        rep.skipped_reason = "no features"
-        return rep, None
-
+def _trainable(report: AttributeReport, declared: np.ndarray, y_all: np.ndarray,
+               config: InferenceConfig) -> np.ndarray | None:
+    """The declared persons of classes common enough to learn (rare classes go to report.dropped_classes);
+    None with report.skipped_reason set when too few persons or classes are left."""
     counts = pd.Series(y_all[declared]).value_counts()
     rare = counts[counts < config.min_class_rows]
-    rep.dropped_classes = {str(c): int(n) for c, n in sorted(rare.items())}
+    report.dropped_classes = {str(c): int(n) for c, n in sorted(rare.items())}
     kept = sorted(str(c) for c in counts.index if counts[c] >= config.min_class_rows)
     use = declared & np.isin(y_all, kept)
     n_use = int(use.sum())
-    rare_note = (f" (dropped rare classes {rep.dropped_classes}, < min_class_rows={config.min_class_rows})"
-                 if rep.dropped_classes else "")
+    rare_note = (f" (dropped rare classes {report.dropped_classes}, < min_class_rows={config.min_class_rows})"
+                 if report.dropped_classes else "")
     if n_use < config.min_training_rows:
-        rep.skipped_reason = (f"only {n_use} declared persons with features and a class of >= "
-                              f"{config.min_class_rows} persons (< min_training_rows={config.min_training_rows})"
-                              + rare_note)
-        return rep, None
+        report.skipped_reason = (f"only {n_use} declared persons with features and a class of >= "
+                                 f"{config.min_class_rows} persons (< min_training_rows="
+                                 f"{config.min_training_rows})" + rare_note)
+        return None
     if len(kept) < 2:
         only = f"single class {kept[0]!r}" if kept else "no class"
-        rep.skipped_reason = f"{only} among {n_use} declared persons: nothing to learn" + rare_note
-        return rep, None
+        report.skipped_reason = f"{only} among {n_use} declared persons: nothing to learn" + rare_note
+        return None
+    return use
+
+
+def _applied_predictions(report: AttributeReport, attribute: str, persons: np.ndarray, proba: np.ndarray,
+                         classes: np.ndarray, min_confidence: float) -> pd.DataFrame:
+    """The predictions whose top probability reaches min_confidence (counted in the report)."""
+    top_k = proba.argmax(axis=1)
+    confidence = proba[np.arange(len(proba)), top_k]
+    ok = confidence >= min_confidence
+    predictions = pd.DataFrame({
+        "person_id": persons[ok].astype(str),
+        "attribute": attribute,
+        "value": classes[top_k[ok]].astype(str),
+        "confidence": confidence[ok].astype(np.float64),
+    })
+    report.n_applied = len(predictions)
+    report.applied_by_class = {str(k): int(v) for k, v in sorted(predictions["value"].value_counts().items())}
+    return predictions
+
+
+def _infer_one(attribute: str, matrix: _FeatureMatrix, labels: pd.DataFrame, holdout: np.ndarray,
+               config: InferenceConfig) -> tuple[AttributeReport, pd.DataFrame | None]:
+    persons, X, names = matrix
+    report = AttributeReport(attribute=attribute, trained=False, min_confidence=float(config.min_confidence),
+                             n_features=len(names))
+    declared, y_all = _declared(_labels_of(labels, attribute, persons))
+    candidates = ~declared
+    report.n_declared = int(declared.sum())
+    report.n_predict_candidates = int(candidates.sum())
+    if not names:
+        report.skipped_reason = "no features"
+        return report, None
+    use = _trainable(report, declared, y_all, config)
+    if use is None:
+        return report, None
 
     train, hold = use & ~holdout, use & holdout
     y_train = y_all[train].astype(str)
     train_classes = sorted(set(y_train.tolist()))
     if len(train_classes) < 2:
-        rep.skipped_reason = (f"train split has {len(train_classes)} class(es) "
-                              f"({train_classes}); lower holdout_share or add data")
-        return rep, None
+        report.skipped_reason = (f"train split has {len(train_classes)} class(es) "
+                                 f"({train_classes}); lower holdout_share or add data")
+        return report, None
     # a kept class that landed only in the holdout (tiny classes) cannot be learnt: drop it too
     hold &= np.isin(y_all, train_classes)
-    rep.n_train, rep.n_holdout = int(train.sum()), int(hold.sum())
+    report.n_train, report.n_holdout = int(train.sum()), int(hold.sum())
 
-    logt = _Log1p().fit(X[train])
-    model = _make_model(config.seed).fit(logt.transform(X[train]), y_train)
+    log_transform = _Log1p().fit(X[train])
+    model = _make_model(config.seed).fit(log_transform.transform(X[train]), y_train)
     classes = np.asarray(model.classes_, dtype=object)
-    rep.classes = [str(c) for c in classes]
-    rep.trained = True
-    rep.model = (f"LogisticRegression(C={_LR_C}) on {len(names)} standardized features "
-                 f"({len(logt.cols_)} log1p)")
-    vc = pd.Series(y_train).value_counts()
-    majority = str(sorted(vc[vc == vc.max()].index)[0])
+    report.classes = [str(c) for c in classes]
+    report.trained = True
+    report.model = (f"LogisticRegression(C={LOGISTIC_C}) on {len(names)} standardized features "
+                    f"({len(log_transform.columns_)} log1p)")
+    train_counts = pd.Series(y_train).value_counts()
+    majority = str(sorted(train_counts[train_counts == train_counts.max()].index)[0])
 
-    if rep.n_holdout:
-        proba_h = model.predict_proba(logt.transform(X[hold]))
-        _evaluate(rep, proba_h, y_all[hold].astype(str), classes, majority, config.min_confidence)
-
+    if report.n_holdout:
+        holdout_proba = model.predict_proba(log_transform.transform(X[hold]))
+        _evaluate_holdout(report, holdout_proba, y_all[hold].astype(str), classes, majority,
+                          config.min_confidence)
     if not candidates.any():
-        return rep, None
-    proba = model.predict_proba(logt.transform(X[candidates]))
-    top_k = proba.argmax(axis=1)
-    conf = proba[np.arange(len(proba)), top_k]
-    ok = conf >= config.min_confidence
-    pred = pd.DataFrame({
-        "person_id": persons[candidates][ok].astype(str),
-        "attribute": attr,
-        "value": classes[top_k[ok]].astype(str),
-        "confidence": conf[ok].astype(np.float64),
-    })
-    rep.n_applied = len(pred)
-    rep.applied_by_class = {str(k): int(v) for k, v in sorted(pred["value"].value_counts().items())}
-    return rep, pred
+        return report, None
+    proba = model.predict_proba(log_transform.transform(X[candidates]))
+    return report, _applied_predictions(report, attribute, persons[candidates], proba, classes,
+                                        config.min_confidence)
 
 
 def _empty_predictions() -> pd.DataFrame:
@@ -405,18 +452,19 @@ def infer_attributes(features: pd.DataFrame, labels: pd.DataFrame,
     """Predict undeclared attributes; see the module docstring for the rules."""
     config.validate()
     _check_inputs(features, labels, config)
-    persons, X, names = _pivot(features, config.feature_names)
-    holdout = _holdout_mask(persons, config.holdout_share, config.seed)
+    matrix = _feature_matrix(features, config.feature_names)
+    holdout = _holdout_mask(matrix.persons, config.holdout_share, config.seed)
     reports: dict[str, AttributeReport] = {}
     frames = []
     # one BLAS thread: faster on a busy 2-core box (a 70k x 20 fit: 0.9 s vs 2-7 s with 2 threads)
     # and the floating-point results cannot depend on the number of cores
     with threadpool_limits(limits=1, user_api="blas"):
-        for attr in config.attributes:
-            rep, pred = _infer_one(attr, persons, X, names, labels, holdout, config)
-            reports[attr] = rep
-            if pred is not None and len(pred):
-                frames.append(pred)
-    preds = pd.concat(frames, ignore_index=True) if frames else _empty_predictions()
-    preds = preds.astype({"person_id": object, "attribute": object, "value": object, "confidence": np.float64})
-    return InferenceResult(predictions=preds.reset_index(drop=True), reports=reports)
+        for attribute in config.attributes:
+            report, predictions = _infer_one(attribute, matrix, labels, holdout, config)
+            reports[attribute] = report
+            if predictions is not None and len(predictions):
+                frames.append(predictions)
+    predictions = pd.concat(frames, ignore_index=True) if frames else _empty_predictions()
+    predictions = predictions.astype({"person_id": object, "attribute": object, "value": object,
+                                      "confidence": np.float64})
+    return InferenceResult(predictions=predictions.reset_index(drop=True), reports=reports)

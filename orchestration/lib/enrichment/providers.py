@@ -6,7 +6,7 @@ providers ship:
 
 - ``ReferenceProvider`` (provenance ``reference``): offline reference data (lib/enrichment/reference.py). It
   always runs: it costs nothing and fills what a vendor does not know.
-- ``HttpProvider`` (provenance ``third_party``): person lookups over HTTP (lib/enrichment/http.py) through the
+- ``HttpProvider`` (provenance ``third_party``): person lookups over HTTP (lib/enrichment/http/) through the
   warehouse cache (lib/enrichment/cache.py). Chosen with ``enrichment_provider: http``.
 
 Values a vendor returns are checked before they are written: a gender must read as female/male/other
@@ -25,6 +25,7 @@ import pandas as pd
 
 from orchestration.lib.core import to_utc
 from orchestration.lib.enrichment import reference as enrich_reference
+from orchestration.lib.enrichment.attribute_frames import LONG_COLUMNS, counts_by_value, empty_attributes
 from orchestration.lib.enrichment.attributes import (
     ATTRIBUTES,
     KNOWN_VALUES,
@@ -32,7 +33,6 @@ from orchestration.lib.enrichment.attributes import (
 )
 from orchestration.lib.identity import normalize_country, normalize_gender
 
-LONG_COLUMNS = ["person_id", "attribute", "value", "confidence", "source", "obtained_at"]
 MAX_TEXT = 200
 
 
@@ -47,12 +47,6 @@ class EnrichmentProvider(Protocol):
     provenance: str
 
     def enrich(self, profiles: pd.DataFrame, now: pd.Timestamp) -> ProviderResult: ...
-
-
-def empty_attributes() -> pd.DataFrame:
-    return pd.DataFrame({"person_id": pd.Series(dtype="string"), "attribute": pd.Series(dtype="string"),
-                         "value": pd.Series(dtype="string"), "confidence": pd.Series(dtype="float64"),
-                         "source": pd.Series(dtype="string"), "obtained_at": pd.Series(dtype="datetime64[us]")})
 
 
 class ReferenceProvider:
@@ -76,8 +70,9 @@ class HttpProvider:
     name = "http"
     provenance = "third_party"
 
-    def __init__(self, config, con, ttl_days: float, progress=None):
+    def __init__(self, config, con, ttl_days: float, progress=None, api_key=None):
         self.config, self.con, self.ttl_days, self.progress = config, con, ttl_days, progress
+        self.api_key = api_key     # a callable returning the key, given by the resource (lib reads no secrets)
 
     def enrich(self, profiles: pd.DataFrame, now: pd.Timestamp) -> ProviderResult:
         from orchestration.lib.enrichment import cache as enrich_cache
@@ -85,17 +80,11 @@ class HttpProvider:
 
         with_email = profiles[profiles["email"].notna()]
         emails = with_email["email"].astype(str).tolist()
-        lookup = HttpPersonLookup(self.config, progress=self.progress)
+        lookup = HttpPersonLookup(self.config, api_key=self.api_key, progress=self.progress)
         outcomes, report, cache_hits = enrich_cache.lookup_with_cache(
             self.con, lookup, emails, to_utc(now), self.ttl_days)
-        found = pd.DataFrame({"lookup_key": [k for k, o in outcomes.items() if o.status == "found"]},
-                             dtype="string")
-        self.con.register("found_lookup_keys", found)
-        fetched = dict(self.con.execute(   # when each answer was obtained (this run's or a cached one)
-            "select c.lookup_key, c.fetched_at from enrichment.http_cache c "
-            "inner join found_lookup_keys f on f.lookup_key = c.lookup_key where c.provider = ?",
-            [self.config.provider_id]).fetchall())
-        self.con.unregister("found_lookup_keys")
+        fetched = enrich_cache.fetched_at(   # when each answer was obtained (this run's or a cached one)
+            self.con, self.config.provider_id, [k for k, o in outcomes.items() if o.status == "found"])
         keys = [email_key(e) for e in emails]
         attributes, invalid = answers_to_attributes(with_email["person_id"].astype(str).tolist(), keys,
                                                     outcomes, fetched, source=self.config.provider_id)
@@ -104,10 +93,25 @@ class HttpProvider:
         summary.update({
             "persons_with_email": len(keys),
             "cache_hits": int(cache_hits),
-            "persons_by_status": {k: int(v) for k, v in statuses.value_counts().sort_index().items()},
+            "persons_by_status": counts_by_value(statuses),
             "invalid_values": invalid,
         })
         return ProviderResult(attributes, summary)
+
+
+
+def lookup_warnings(report: dict) -> list[str]:
+    """What an operator should know about a third-party run (HttpProvider.enrich's report): failed lookups
+    (retried next run) and an opened circuit breaker."""
+    warnings = []
+    failed = report.get("persons_by_status", {}).get("failed", 0)
+    if failed:
+        warnings.append(f"{failed:,} lookups failed ({report.get('failures_by_reason')}); they are "
+                        "retried on the next run")
+    if report.get("breaker_opened"):
+        warnings.append(f"circuit breaker opened after {report.get('breaker_opened_after')} lookups: "
+                        "the provider was not called again in this run")
+    return warnings
 
 
 def answers_to_attributes(person_ids: list[str], keys: list[str], outcomes: dict, fetched_at: dict,

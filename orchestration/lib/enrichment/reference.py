@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from orchestration.lib.enrichment.attribute_frames import values_by_attribute
 from orchestration.lib.enrichment.attributes import CITY_TYPES
 
 PROVENANCE = "reference"
@@ -196,7 +197,7 @@ def guess_gender(first_name: str, country: str | None) -> tuple[str, float] | No
     return None
 
 
-def _per_distinct(values: pd.Series, fn) -> pd.Series:
+def _map_distinct(values: pd.Series, fn) -> pd.Series:
     """fn applied to the distinct values only, mapped back (text columns repeat: cities, countries)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     mapped = fn(pd.Series(uniques, dtype="string")).to_numpy(dtype=object, na_value=None)
@@ -217,12 +218,75 @@ def email_domains(emails: pd.Series) -> pd.Series:
     return pd.Series(domain.to_numpy(zero_copy_only=False), index=emails.index, dtype="string")
 
 
-def _long(person_ids: np.ndarray, attribute: str, values: pd.Series, confidence, source: str) -> pd.DataFrame:
+def _attribute_rows(person_ids: np.ndarray, attribute: str, values: pd.Series, confidence,
+                    source: str) -> pd.DataFrame:
+    """Long rows (COLUMNS) of one attribute: a row per person with a value; `confidence` is a scalar or
+    aligned with `values`."""
     keep = values.notna().to_numpy()
-    conf = np.broadcast_to(np.asarray(confidence, dtype="float64"), keep.shape)
+    confidences = np.broadcast_to(np.asarray(confidence, dtype="float64"), keep.shape)
     return pd.DataFrame({"person_id": person_ids[keep], "attribute": attribute,
-                         "value": values.astype("string").to_numpy()[keep], "confidence": conf[keep],
+                         "value": values.astype("string").to_numpy()[keep], "confidence": confidences[keep],
                          "source": source})
+
+
+def _city_attributes(person_ids: np.ndarray, country: pd.Series, cities: pd.Series,
+                     report: ReferenceReport) -> list[pd.DataFrame]:
+    """city_type and city_population, looked up per distinct (country, city key) pair."""
+    keys = pd.DataFrame({"country": country, "key": _map_distinct(cities, city_key)})
+    with_city = keys["key"].notna() & keys["country"].notna()
+    listed = tuple(sorted(keys.loc[with_city, "country"].dropna().unique()))
+    found = keys.merge(city_index(listed), on=["country", "key"], how="left")
+    report.distinct_looked_up["city"] = int(keys[with_city].drop_duplicates().shape[0])
+    report.unmatched["city_not_listed"] = int((with_city & found["city_type"].isna()).sum())
+    return [_attribute_rows(person_ids, "city_type", found["city_type"], found["confidence"], "geonames"),
+            _attribute_rows(person_ids, "city_population", found["population"].astype("Int64"),
+                            found["confidence"], "geonames")]
+
+
+def _region_attributes(person_ids: np.ndarray, country: pd.Series, report: ReferenceReport) -> list[pd.DataFrame]:
+    """region: the continent of the declared country."""
+    region = country.map(region_table())
+    report.unmatched["country_without_region"] = int((country.notna() & region.isna()).sum())
+    return [_attribute_rows(person_ids, "region", region, REGION_CONFIDENCE, "geonames")]
+
+
+def _email_domain_attributes(person_ids: np.ndarray, emails: pd.Series,
+                             report: ReferenceReport) -> list[pd.DataFrame]:
+    """email_domain_type (free / disposable / corporate) and the company_domain of corporate emails."""
+    domain = email_domains(emails)
+    free, disposable = domain_lists()
+    distinct = pd.Series(domain.dropna().unique(), dtype="string")
+    kinds = pd.Series(np.where(distinct.isin(disposable), "disposable",
+                               np.where(distinct.isin(free), "free", "corporate")), index=distinct.to_numpy())
+    kind = domain.map(kinds).astype("string")
+    corporate = kind.eq("corporate").fillna(False).to_numpy(bool)
+    report.distinct_looked_up["email_domain"] = len(distinct)
+    return [_attribute_rows(person_ids, "email_domain_type", kind,
+                            np.where(corporate, CORPORATE_DOMAIN_CONFIDENCE, LISTED_DOMAIN_CONFIDENCE),
+                            "email-domain-lists"),
+            _attribute_rows(person_ids, "company_domain", domain.where(corporate), CORPORATE_DOMAIN_CONFIDENCE,
+                            "email-domain-lists")]
+
+
+def _gender_attributes(person_ids: np.ndarray, first_names: pd.Series, country: pd.Series,
+                       declared_gender: pd.Series | None, report: ReferenceReport) -> list[pd.DataFrame]:
+    """gender guessed per distinct (first name, country) pair; agreement with declared genders reported."""
+    names = pd.DataFrame({"first_name": first_names.astype("string").str.strip(),
+                          "country": country.fillna("")})   # "" = no country: NA keys would not join
+    pairs = names.dropna(subset=["first_name"]).drop_duplicates()
+    guesses = [guess_gender(n, c or None) for n, c in zip(pairs["first_name"], pairs["country"])]
+    pairs = pairs.assign(gender=[g[0] if g else None for g in guesses],
+                         confidence=[g[1] if g else np.nan for g in guesses])
+    report.distinct_looked_up["first_name"] = len(pairs)
+    guessed = names.merge(pairs, on=["first_name", "country"], how="left")
+    if declared_gender is not None:
+        declared = declared_gender.astype("string").reset_index(drop=True)
+        both = (declared.isin(["female", "male"]).fillna(False) & guessed["gender"].notna()).to_numpy(bool)
+        report.gender_compared = int(both.sum())
+        if report.gender_compared:
+            agree = declared[both].to_numpy(object) == guessed["gender"][both].to_numpy(object)
+            report.gender_agreement_with_declared = round(float(agree.mean()), 4)
+    return [_attribute_rows(person_ids, "gender", guessed["gender"], guessed["confidence"], "gender-guesser")]
 
 
 def reference_attributes(profiles: pd.DataFrame, declared_gender: pd.Series | None = None
@@ -235,58 +299,12 @@ def reference_attributes(profiles: pd.DataFrame, declared_gender: pd.Series | No
     if missing:
         raise ValueError(f"reference enrichment needs the profile columns {missing}")
     report = ReferenceReport(profiles=len(profiles))
-    pid = profiles["person_id"].astype("string").to_numpy(dtype=object, na_value=None)
-    country = _per_distinct(profiles["country"], lambda s: s.str.upper())
-    parts = []
-
-    # cities -> population and class (distinct (country, key) pairs)
-    keys = pd.DataFrame({"country": country, "key": _per_distinct(profiles["city"], city_key)})
-    with_city = keys["key"].notna() & keys["country"].notna()
-    listed = tuple(sorted(keys.loc[with_city, "country"].dropna().unique()))
-    found = keys.merge(city_index(listed), on=["country", "key"], how="left")
-    report.distinct_looked_up["city"] = int(keys[with_city].drop_duplicates().shape[0])
-    report.unmatched["city_not_listed"] = int((with_city & found["city_type"].isna()).sum())
-    parts.append(_long(pid, "city_type", found["city_type"], found["confidence"], "geonames"))
-    parts.append(_long(pid, "city_population", found["population"].astype("Int64"), found["confidence"], "geonames"))
-
-    # countries -> continent
-    region = country.map(region_table())
-    report.unmatched["country_without_region"] = int((country.notna() & region.isna()).sum())
-    parts.append(_long(pid, "region", region, REGION_CONFIDENCE, "geonames"))
-
-    # email domains -> free / disposable / corporate
-    domain = email_domains(profiles["email"])
-    free, disposable = domain_lists()
-    distinct = pd.Series(domain.dropna().unique(), dtype="string")
-    kinds = pd.Series(np.where(distinct.isin(disposable), "disposable",
-                               np.where(distinct.isin(free), "free", "corporate")), index=distinct.to_numpy())
-    kind = domain.map(kinds).astype("string")
-    corporate = kind.eq("corporate").fillna(False).to_numpy(bool)
-    report.distinct_looked_up["email_domain"] = len(distinct)
-    parts.append(_long(pid, "email_domain_type", kind,
-                       np.where(corporate, CORPORATE_DOMAIN_CONFIDENCE, LISTED_DOMAIN_CONFIDENCE),
-                       "email-domain-lists"))
-    parts.append(_long(pid, "company_domain", domain.where(corporate), CORPORATE_DOMAIN_CONFIDENCE,
-                       "email-domain-lists"))
-
-    # first names -> gender (distinct (name, country) pairs)
-    names = pd.DataFrame({"first_name": profiles["first_name"].astype("string").str.strip(),
-                          "country": country.fillna("")})   # "" = no country: NA keys would not join
-    pairs = names.dropna(subset=["first_name"]).drop_duplicates()
-    guesses = [guess_gender(n, c or None) for n, c in zip(pairs["first_name"], pairs["country"])]
-    pairs = pairs.assign(gender=[g[0] if g else None for g in guesses],
-                         confidence=[g[1] if g else np.nan for g in guesses])
-    report.distinct_looked_up["first_name"] = len(pairs)
-    guessed = names.merge(pairs, on=["first_name", "country"], how="left")
-    parts.append(_long(pid, "gender", guessed["gender"], guessed["confidence"], "gender-guesser"))
-    if declared_gender is not None:
-        declared = declared_gender.astype("string").reset_index(drop=True)
-        both = (declared.isin(["female", "male"]).fillna(False) & guessed["gender"].notna()).to_numpy(bool)
-        report.gender_compared = int(both.sum())
-        if report.gender_compared:
-            agree = declared[both].to_numpy(object) == guessed["gender"][both].to_numpy(object)
-            report.gender_agreement_with_declared = round(float(agree.mean()), 4)
-
+    person_ids = profiles["person_id"].astype("string").to_numpy(dtype=object, na_value=None)
+    country = _map_distinct(profiles["country"], lambda s: s.str.upper())
+    parts = (_city_attributes(person_ids, country, profiles["city"], report)
+             + _region_attributes(person_ids, country, report)
+             + _email_domain_attributes(person_ids, profiles["email"], report)
+             + _gender_attributes(person_ids, profiles["first_name"], country, declared_gender, report))
     attributes = pd.concat(parts, ignore_index=True)[COLUMNS]
-    report.values = {a: int(n) for a, n in attributes["attribute"].value_counts().sort_index().items()}
+    report.values = values_by_attribute(attributes)
     return attributes, report
