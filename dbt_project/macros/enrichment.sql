@@ -1,22 +1,34 @@
-{#- Enrichment (models/enrichment): the attributes profiles_enriched carries, their types, and age bands. -#}
+{#- Enrichment (models/marts/enrichment): the attribute vocabulary, ages and age bands. The vocabulary is the var
+    `enrichment_vocabulary` of dbt_project.yml, the mirror of orchestration/lib/enrichment/attributes.py (a test
+    fails when they differ); models and gates read it only through these macros. -#}
 
-{#- Every enriched attribute and its SQL type. Keep in step with ATTRIBUTES in
-    orchestration/lib/enriched_attributes.py (tests/test_lib_enrichment.py checks it). -#}
+{#- Every enriched attribute and its SQL type, in column order: [(name, type), ...]. -#}
 {% macro enriched_attributes() -%}
-    {{ return([
-        ('gender', dbt.type_string()),
-        ('age_band', dbt.type_string()),
-        ('city', dbt.type_string()),
-        ('country', dbt.type_string()),
-        ('city_type', dbt.type_string()),
-        ('city_population', dbt.type_bigint()),
-        ('region', dbt.type_string()),
-        ('email_domain_type', dbt.type_string()),
-        ('company_domain', dbt.type_string()),
-        ('company_name', dbt.type_string()),
-        ('job_title', dbt.type_string()),
-        ('seniority', dbt.type_string()),
-    ]) }}
+    {%- set types = {'string': dbt.type_string(), 'bigint': dbt.type_bigint()} -%}
+    {%- set result = [] -%}
+    {%- for name, type in var('enrichment_vocabulary')['attributes'].items() -%}
+        {%- if type not in types -%}
+            {{ exceptions.raise_compiler_error("enrichment_vocabulary: attribute " ~ name ~ " has the unknown type "
+                                               ~ type ~ " (known: " ~ types.keys() | join(', ') ~ ")") }}
+        {%- endif -%}
+        {%- do result.append((name, types[type])) -%}
+    {%- endfor -%}
+    {{ return(result) }}
+{%- endmacro %}
+
+{#- What a person can declare of them (profiles_enriched's `declared` candidates, from enrichment_labels). -#}
+{% macro enriched_declared() -%}
+    {{ return(var('enrichment_vocabulary')['declared']) }}
+{%- endmacro %}
+
+{#- The provenances, best first: a value of an earlier provenance always wins. -#}
+{% macro enriched_provenances() -%}
+    {{ return(var('enrichment_vocabulary')['provenances']) }}
+{%- endmacro %}
+
+{#- The known values of an attribute (accepted_values tests). -#}
+{% macro enriched_known_values(attribute) -%}
+    {{ return(var('enrichment_vocabulary')['known_values'][attribute]) }}
 {%- endmacro %}
 
 {#- Full years between a date and the run's as_of (one is a year older on the birthday; born 29 February:
@@ -40,4 +52,10 @@
         when {{ age }} < 65 then '55-64'
         else '65+'
     end
+{%- endmacro %}
+
+{#- The rank of a provenance (text expression): 1 for the best (declared), then in vocabulary order. -#}
+{% macro enriched_provenance_rank(provenance) -%}
+    case {{ provenance }}
+    {%- for name in enriched_provenances() %} when '{{ name }}' then {{ loop.index }}{% endfor %} end
 {%- endmacro %}

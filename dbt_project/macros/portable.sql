@@ -26,3 +26,15 @@
 {% macro spark__struct_of(columns) -%}
     named_struct({% for c in columns %}'{{ c }}', {{ c }}{{ ", " if not loop.last }}{% endfor %})
 {%- endmacro %}
+
+{#- True when the whole of `expression` matches the regular expression `pattern` (raw text, not a SQL literal:
+    pass it from a {% set %} block so that no backslash is lost to Jinja). -#}
+{% macro regexp_full_match(expression, pattern) -%}
+    {{ return(adapter.dispatch('regexp_full_match', 'microseg')(expression, pattern)) }}
+{%- endmacro %}
+{% macro default__regexp_full_match(expression, pattern) -%}
+    regexp_full_match({{ expression }}, '{{ pattern | replace("'", "''") }}')
+{%- endmacro %}
+{% macro spark__regexp_full_match(expression, pattern) -%}
+    ({{ expression }} rlike '^(?:{{ pattern | replace("\\", "\\\\") | replace("'", "\\'") }})$')
+{%- endmacro %}

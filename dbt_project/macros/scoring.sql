@@ -1,5 +1,5 @@
-{#- Behavior scoring (models/scoring): the run's as_of, the settings, decay and squashing (STYLE §5: portable SQL,
-    engine-specific bits behind adapter.dispatch). Settings come from the var `scoring` (orchestration/lib/scoring.py
+{#- Behavior scoring (models/marts/scoring): the run's as_of, the settings, decay and squashing (STYLE §5: portable SQL,
+    engine-specific bits behind adapter.dispatch). Settings come from the var `scoring` (orchestration/lib/scoring/config.py
     validates scoring.yml and passes it whole), falling back key by key to `scoring_defaults` in dbt_project.yml. -#}
 
 {#- The var as_of (ISO-8601 text, e.g. 2026-11-01T00:00:00Z; without offset = UTC) as a naive UTC datetime. -#}
@@ -97,10 +97,3 @@
 {% macro scoring_squash(raw_expr, scale) -%}
     round(100.0 * (1.0 - exp(-cast({{ raw_expr }} as double) / {{ scale | float }})), 2)
 {%- endmacro %}
-
-{#- Generic test: a returned row has `column_name` outside [min_value, max_value] (NULLs pass; test not_null apart). -#}
-{% test value_between(model, column_name, min_value, max_value) %}
-    select *
-    from {{ model }}
-    where {{ column_name }} < {{ min_value }} or {{ column_name }} > {{ max_value }}
-{% endtest %}

@@ -1,7 +1,8 @@
 """profiles_cleaned and its gate: survivorship on a tiny hand-built warehouse, then the blocking GE gate.
 
 The warehouse holds fixture rows in identity.* (what the identity step writes) and staging.* (created by
-hand with the columns the intermediate models read); the real dbt intermediate and mart models run on it.
+hand with the columns the intermediate models read); the real dbt intermediate and profiles mart models run on
+it, with the gate's frame (the view gates.gate_profiles_cleaned).
 """
 
 import shutil
@@ -96,11 +97,12 @@ def _load_fixture(path: Path) -> None:
         con.executemany("insert into identity.clusters values (?, ?, ?)", CLUSTERS)
         con.execute("""create table staging.stg_tracking__events (
             message_id varchar, user_id varchar, anonymous_id varchar, event_type varchar, event_name varchar,
-            page_name varchar, product_id varchar, category varchar, price double, quantity integer,
-            cart_id varchar, order_id varchar, order_total double, checkout_value double, currency varchar,
-            search_query varchar, list_id varchar, video_id varchar, campaign_id varchar, email_id varchar,
-            variant varchar, url varchar, trait_email varchar, page_url varchar, utm_source varchar,
-            utm_medium varchar, utm_campaign varchar, occurred_at timestamp, received_date date,
+            page_name varchar, properties varchar, product_id varchar, category varchar, price double,
+            quantity integer, cart_id varchar, order_id varchar, order_total double, checkout_value double,
+            currency varchar, search_query varchar, list_id varchar, video_id varchar, campaign_id varchar,
+            email_id varchar, variant varchar, url varchar, trait_email varchar, page_url varchar,
+            user_agent varchar, utm_source varchar, utm_medium varchar, utm_campaign varchar, occurred_at timestamp,
+            received_date date,
             is_late_arrival boolean, source_file varchar, line_no bigint)""")
         for i, (mid, uid, aid, etype, ename, trait, at) in enumerate(EVENTS):
             con.execute("""insert into staging.stg_tracking__events (message_id, user_id, anonymous_id, event_type,
@@ -122,11 +124,14 @@ def _load_fixture(path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """The fixture warehouse after `dbt build` of the intermediate and mart models (one dbt run per module)."""
+    """The fixture warehouse after `dbt build` of the intermediate and profiles mart models and the gate's frame
+    (one dbt run per module; int_enrichment__attributes reads the enrichment step's tables, absent here)."""
     root = tmp_path_factory.mktemp("profiles")
     warehouse = (root / "warehouse.duckdb").resolve()
     _load_fixture(warehouse)
-    out = run_dbt(root, warehouse, ["build", "--select", "path:models/intermediate", "path:models/marts"])
+    out = run_dbt(root, warehouse, ["build", "--select", "path:models/intermediate", "path:models/marts/profiles",
+                                    "path:models/gates/gate_profiles_cleaned.sql",
+                                    "--exclude", "path:models/intermediate/int_enrichment__attributes.sql"])
     return root, warehouse, out
 
 
@@ -279,6 +284,8 @@ def failed_columns(evaluation: dg.AssetCheckEvaluation) -> list:
 def test_gate_is_blocking_on_profiles_cleaned():
     spec = next(iter(ge_profiles_cleaned_critical.check_specs))
     assert spec.blocking and spec.asset_key == dg.AssetKey(["profiles_cleaned"])
+    # it reads its frame, the dbt view gate_profiles_cleaned, so it runs after that too
+    assert dg.AssetKey(["gate_profiles_cleaned"]) in {d.asset_key for d in spec.additional_deps}
 
 
 def test_gate_passes_on_good_profiles(built, tmp_path):

@@ -1,4 +1,5 @@
-"""Behavior scoring models (dbt_project/models/scoring) on a tiny hand-built warehouse, with hand-computed numbers.
+"""Behavior scoring models (dbt_project/models/marts/scoring) on a tiny hand-built warehouse, with hand-computed
+numbers.
 
 The warehouse holds fixture rows in identity.* (what the identity step writes) and staging.* (created by hand with
 the columns the models read); dbt builds the intermediate models, profiles_cleaned and the scoring models on it,
@@ -115,8 +116,8 @@ def _load_fixture(path: Path) -> None:
             quantity integer, cart_id varchar, order_id varchar, order_total double, checkout_value double,
             currency varchar, search_query varchar, list_id varchar, video_id varchar, campaign_id varchar,
             email_id varchar, variant varchar, url varchar, trait_email varchar, page_url varchar,
-            utm_source varchar, utm_medium varchar, utm_campaign varchar, occurred_at timestamp,
-            received_date date, is_late_arrival boolean, source_file varchar, line_no bigint)""")
+            user_agent varchar, utm_source varchar, utm_medium varchar, utm_campaign varchar,
+            occurred_at timestamp, received_date date, is_late_arrival boolean, source_file varchar, line_no bigint)""")
         for i, (mid, uid, aid, etype, ename, page, pid, price, oid, total, at) in enumerate(EVENTS):
             props = {k: v for k, v in (("product_id", pid), ("price", price), ("order_id", oid), ("total", total))
                      if v is not None}
@@ -165,8 +166,9 @@ def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("scoring")
     warehouse = (root / "warehouse.duckdb").resolve()
     _load_fixture(warehouse)
-    out = run_scoring_dbt(root, warehouse, ["build", "--select", "+path:models/scoring", "--exclude", "path:models/staging",
-                                    "--indirect-selection", "cautious"])   # no tests of unselected profile_emails
+    out = run_scoring_dbt(root, warehouse, ["build", "--select", "+path:models/marts/scoring",
+                                            "--exclude", "path:models/staging",
+                                            "--indirect-selection", "cautious"])   # no tests of unselected profile_emails
     return root, warehouse, out
 
 
@@ -309,10 +311,10 @@ def test_scores_are_reproducible_and_follow_as_of(built):
     root, wh, _ = built
     snapshot = {m: rows(wh, f"select * from scoring.{m} order by all") for m in SCORING_MODELS}
     again = _copy(built, "again")
-    run_scoring_dbt(root, again, ["run", "--select", "path:models/scoring"])
+    run_scoring_dbt(root, again, ["run", "--select", "path:models/marts/scoring"])
     assert {m: rows(again, f"select * from scoring.{m} order by all") for m in SCORING_MODELS} == snapshot
     later = _copy(built, "later")
-    run_scoring_dbt(root, later, ["run", "--select", "path:models/scoring"], as_of="2026-11-02T12:00:00+00:00")
+    run_scoring_dbt(root, later, ["run", "--select", "path:models/marts/scoring"], as_of="2026-11-02T12:00:00+00:00")
     anna = by_person(later, "behavior_features")["p_anna"]
     assert (str(anna["as_of"]), anna["product_viewed_7d"], str(anna["last_event_at"])) == (
         "2026-11-02 12:00:00", 2, "2026-11-02 00:00:00")          # e5 now counts

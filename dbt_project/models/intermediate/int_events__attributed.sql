@@ -1,6 +1,8 @@
 -- One row per event messageId, attributed to a person: the person of its user_id when the identity map
 -- knows that user_id, else the person of its anonymous_id (so the history before login belongs to the
 -- person too). The identity step maps every anonymous id, so a NULL person_id is an error (tested).
+-- Every column a downstream model needs is carried here (properties for person_events, user_agent for
+-- enrichment_features), so that no mart re-reads stg_tracking__events.
 with events as (
     select * from {{ ref('stg_tracking__events') }}
 ),
@@ -36,6 +38,7 @@ attributed as (
         events.event_type,
         events.event_name,
         events.page_name,
+        events.properties,
         events.product_id,
         events.category,
         events.price,
@@ -56,6 +59,7 @@ attributed as (
         events.trait_email,
         ---------- context
         events.page_url,
+        events.user_agent,
         events.utm_source,
         events.utm_medium,
         events.utm_campaign,

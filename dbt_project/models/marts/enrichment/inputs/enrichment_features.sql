@@ -1,4 +1,4 @@
--- Behavior features of the inference model (orchestration/lib/enrich_infer.py), long: one row per person and
+-- Behavior features of the inference model (orchestration/lib/enrichment/inference.py), long: one row per person and
 -- feature (person_id, feature, value); a feature a person lacks counts as 0. Everything up to the run's as_of.
 --   category_share:<category>        scoring's category_affinity share (sums to 1 per person)
 --   subcategory_share:<subcategory>  share of the person's catalog-product events per subcategory
@@ -11,8 +11,9 @@ with events as (
     where occurred_at <= {{ scoring_as_of() }}
 ),
 
-staged_events as (
-    select message_id, user_agent from {{ ref('stg_tracking__events') }}
+attributed_events as (
+    -- the user agent, which person_events does not carry
+    select message_id, user_agent from {{ ref('int_events__attributed') }}
 ),
 
 affinity as (
@@ -28,15 +29,15 @@ site_events as (
         events.person_id,
         extract(hour from events.occurred_at) as hour_utc,
         case
-            when staged_events.user_agent ilike '%ipad%' or staged_events.user_agent ilike '%tablet%'
-                 or (staged_events.user_agent ilike '%android%' and staged_events.user_agent not ilike '%mobile%'
-                     and staged_events.user_agent not ilike 'shopapp%') then 'tablet'
-            when staged_events.user_agent ilike '%mobile%' or staged_events.user_agent ilike '%iphone%'
-                 or staged_events.user_agent ilike '%android%' then 'mobile'
-            when staged_events.user_agent is not null then 'desktop'
+            when attributed_events.user_agent ilike '%ipad%' or attributed_events.user_agent ilike '%tablet%'
+                 or (attributed_events.user_agent ilike '%android%' and attributed_events.user_agent not ilike '%mobile%'
+                     and attributed_events.user_agent not ilike 'shopapp%') then 'tablet'
+            when attributed_events.user_agent ilike '%mobile%' or attributed_events.user_agent ilike '%iphone%'
+                 or attributed_events.user_agent ilike '%android%' then 'mobile'
+            when attributed_events.user_agent is not null then 'desktop'
         end as device
     from events
-    left join staged_events on staged_events.message_id = events.message_id
+    left join attributed_events on attributed_events.message_id = events.message_id
     where events.session_id is not null
 ),
 

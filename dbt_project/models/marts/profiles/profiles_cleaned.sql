@@ -1,5 +1,5 @@
 -- One row per person (every person_id of the identity map, persons without a CRM record included):
--- the golden record. Survivorship rules (documented per column in _marts__models.yml too):
+-- the golden record. Survivorship rules (documented per column in _profiles__models.yml too):
 --   recency      a person's records are ranked most recent first by updated_at, then created_at, then
 --                contact_id (descending, so the order is total); "most recent" below means that rank.
 --   email        the most recent record whose email_status = 'valid'; NULL if none (only valid addresses).
@@ -11,8 +11,8 @@
 --   city,        all three from the most recent record that has a city: they are correlated, so a city of
 --   postal_code, one record is never mixed with a postcode of another.
 --   country
---   email_opt_in the strictest over the records (rank false 0 < NULL 1 < true 2, the minimum wins): false if
---                any record is false, else NULL if any is NULL (unknown is not consent), else true.
+--   email_opt_in the strictest over the records (macro consent_rank: false 0 < NULL 1 < true 2, the minimum
+--                wins): false if any record is false, else NULL if any is NULL (unknown is not consent), else true.
 --                NULL for a person without a CRM record.
 --   is_suppressed any email known for the person (any record, valid or not, and identify traits) is in the
 --                suppression list, for any reason; sticky through merges.
@@ -124,7 +124,7 @@ locations as (
 record_facts as (
     select
         person_id,
-        min(case when email_opt_in then 2 when email_opt_in is null then 1 else 0 end) as consent_rank,
+        min({{ consent_rank('email_opt_in') }}) as consent_rank,
         count(distinct case when phone_status = 'valid' then phone_e164 end) as phone_count,
         min(created_at) as first_created_at,
         max(updated_at) as last_updated_at
@@ -182,7 +182,7 @@ final as (
         case when not suppression_facts.is_erased then locations.postal_code end as postal_code,
         case when not suppression_facts.is_erased then locations.country end as country,
         ---------- consent and suppression
-        case record_facts.consent_rank when 2 then true when 0 then false end as email_opt_in,
+        {{ consent_of_rank('record_facts.consent_rank') }} as email_opt_in,
         suppression_facts.is_suppressed,
         suppression_facts.suppression_reasons,
         suppression_facts.is_erased,

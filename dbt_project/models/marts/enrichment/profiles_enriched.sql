@@ -6,45 +6,41 @@
 -- A derived value therefore never overrides a declared one. Columns: <attr>, <attr>__provenance,
 -- <attr>__confidence, <attr>__obtained_at; plus the declared birth_date and age (full years at as_of).
 {%- set attributes = enriched_attributes() %}
-{%- set declared = ['gender', 'age_band', 'city', 'country'] %}{# = DECLARED in lib/enriched_attributes.py #}
 
 with labels as (
     select * from {{ ref('enrichment_labels') }}
 ),
 
+found as (
+    select * from {{ ref('int_enrichment__attributes') }}
+),
+
 declared_values as (
-    {%- for name in declared %}
+    {%- for name in enriched_declared() %}
     select
         person_id, '{{ name }}' as attribute, cast({{ name }} as {{ dbt.type_string() }}) as value,
-        'declared' as provenance, 1.0 as confidence, declared_at as obtained_at, 1 as provenance_rank
+        'declared' as provenance, 1.0 as confidence, declared_at as obtained_at,
+        {{ enriched_provenance_rank("'declared'") }} as provenance_rank
     from labels
     where {{ name }} is not null
     {{ "union all" if not loop.last }}
     {%- endfor %}
 ),
 
-{%- for source_table, provenance, rank in [('third_party_attributes', 'third_party', 2),
-                                           ('reference_attributes', 'reference', 3),
-                                           ('inferred_attributes', 'inferred', 4)] %}
-
-{{ provenance }}_values as (
+found_values as (
+    -- what the enrichment step's Python assets found: third_party, reference, inferred
     select
         person_id, attribute, cast(value as {{ dbt.type_string() }}) as value,
-        '{{ provenance }}' as provenance, cast(confidence as double) as confidence, obtained_at,
-        {{ rank }} as provenance_rank
-    from {{ source('enrichment', source_table) }}
+        provenance, cast(confidence as double) as confidence, obtained_at,
+        {{ enriched_provenance_rank('provenance') }} as provenance_rank
+    from found
     where value is not null
 ),
-{%- endfor %}
 
 candidates as (
     select * from declared_values
     union all
-    select * from third_party_values
-    union all
-    select * from reference_values
-    union all
-    select * from inferred_values
+    select * from found_values
 ),
 
 chosen as (

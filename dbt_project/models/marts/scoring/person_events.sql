@@ -8,11 +8,6 @@ with events as (
     select * from {{ ref('int_events__attributed') }}
 ),
 
-staged_events as (
-    -- properties (the whole JSON object, text) is not exposed by int_events__attributed
-    select message_id, properties from {{ ref('stg_tracking__events') }}
-),
-
 products as (
     select * from {{ ref('stg_shop__products') }}
 ),
@@ -65,7 +60,7 @@ final as (
         events.event_type,
         events.event_name,
         events.page_name,
-        staged_events.properties,
+        events.properties,
         events.product_id,
         events.category,
         events.price,
@@ -87,7 +82,6 @@ final as (
         ---------- time (UTC)
         events.occurred_at
     from events
-    left join staged_events on staged_events.message_id = events.message_id
     left join products on products.product_id = events.product_id
     left join sessions on sessions.message_id = events.message_id
     where events.person_id is not null

@@ -1,4 +1,4 @@
--- One row per person: the attributes segment rules read (orchestration/lib/segment_dsl.py, relation seg_profiles).
+-- One row per person: the attributes segment rules read (orchestration/lib/segments/dsl.py, relation seg_profiles).
 -- Declared-only attributes come from profiles_cleaned; every attribute enrichment can fill (macro
 -- enriched_attributes: gender, age_band, city, country, city_type, ...) is profiles_enriched's chosen value with
 -- its <attr>__provenance and <attr>__confidence, so a rule can accept only some provenances (SEGMENTS.md).
