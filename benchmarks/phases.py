@@ -95,7 +95,6 @@ def phase_pipeline(landing: str, warehouse: str, as_of: str) -> dict:
     Path(warehouse).unlink(missing_ok=True)
     settings = load_settings({"landing": landing, "warehouse": warehouse,
                               "reports": str(Path(warehouse).parent / "reports")})
-    settings.export_env()
     import dagster as dg
 
     prepare_dbt()

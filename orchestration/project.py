@@ -8,11 +8,17 @@ from dagster_dbt import DbtProject
 
 from orchestration.constants import DBT_PROJECT_DIR
 
-# dbt is installed beside this interpreter (.venv/bin): make it findable even when the venv is not
-# activated (`.venv/bin/microseg run`, `make`, CI), for dagster-dbt's manifest preparer too.
-_BIN = str(Path(sys.executable).parent)
-if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
-    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
-
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()   # acts only under `dagster dev`; the CLI, Makefile and tests prepare explicitly
+dbt_project.prepare_if_dev()   # acts only under `dagster dev` (make ui puts the venv on PATH)
+
+
+def prepare_manifest(force: bool = False) -> Path:
+    """Build dbt's manifest (`dbt parse`) unless it exists: the CLI, the Makefile and the tests call this;
+    `dagster dev` prepares it itself. dagster-dbt's preparer runs `dbt` from PATH, so the venv's bin folder
+    (beside this interpreter) is put on PATH for that, whether or not the venv is activated."""
+    if force or not dbt_project.manifest_path.exists():
+        venv_bin = str(Path(sys.executable).parent)
+        if venv_bin not in os.environ.get("PATH", "").split(os.pathsep):
+            os.environ["PATH"] = venv_bin + os.pathsep + os.environ.get("PATH", "")
+        dbt_project.preparer.prepare(dbt_project)
+    return dbt_project.manifest_path

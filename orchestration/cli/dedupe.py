@@ -12,7 +12,7 @@ import click
 @click.command()
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Match configuration YAML (fields, comparators, blocking keys, thresholds); see README.")
+              help="Match configuration YAML (fields, comparators, blocking keys, thresholds); see docs/identity.md.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="clusters CSV: one row per input record with cluster_id and weakest_link_probability.")
 @click.option("--pairs", "pairs_out", type=click.Path(dir_okay=False, path_type=Path), default=None,

@@ -6,10 +6,12 @@ import os
 
 import click
 
+from orchestration.cli.config import config
 from orchestration.cli.dedupe import dedupe
 from orchestration.cli.generate import generate
 from orchestration.cli.run import run
 from orchestration.cli.segments import segments
+from orchestration.cli.ui import ui
 from orchestration.cli.validate import validate
 
 
@@ -22,5 +24,9 @@ def main() -> None:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
-for command in (generate, validate, run, dedupe, segments):
+for command in (generate, validate, run, dedupe, segments, config, ui):
     main.add_command(command)
+
+
+if __name__ == "__main__":
+    main()

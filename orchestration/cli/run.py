@@ -20,26 +20,27 @@ from orchestration.lib.core import SettingsError
 def run(landing: Path | None, warehouse: Path | None, as_of: str | None) -> None:
     """Materialize every asset in-process and print a summary. Exit 1 if any step or gate failed."""
     settings = load_cli_settings(landing=str(landing) if landing else None,
-                         warehouse=str(warehouse) if warehouse else None, as_of=as_of)
-    settings.export_env()
+                                 warehouse=str(warehouse) if warehouse else None, as_of=as_of)
     from orchestration.pipeline import (
         LandingError,
         ensure_dagster_home,
         prepare_dbt,
         resolve_as_of,
         run_pipeline,
+        warehouse_instance,
     )
 
     try:
         resolved = resolve_as_of(settings)
     except SettingsError as exc:
         raise click.BadParameter(str(exc), param_hint="--as-of") from exc
-    home = ensure_dagster_home()
-    click.echo(f"microseg run: landing={settings.landing} warehouse={settings.warehouse} as_of={resolved}", err=True)
+    home = ensure_dagster_home(settings)
+    click.echo(f"microseg run: landing={settings.landing} warehouse={settings.warehouse} as_of={resolved} "
+               f"dagster_home={home}", err=True)
     prepare_dbt()
     started = time.perf_counter()
     try:
-        outcome = run_pipeline(settings, resolved)
+        outcome = run_pipeline(settings, resolved, instance=warehouse_instance(settings))
     except LandingError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -53,7 +54,7 @@ def run(landing: Path | None, warehouse: Path | None, as_of: str | None) -> None
         summary = warehouse_summary(con)
     reports = {"load report": settings.reports / "load_report.md",
                "GE Data Docs": settings.data_docs_dir / "index.html",
-               "Dagster runs (make ui)": home}
+               "Dagster runs (microseg ui)": home}
     click.echo(format_summary(summary, outcome.gates, reports))
     if outcome.failed_steps:
         click.echo("Failed steps: " + ", ".join(outcome.failed_steps))

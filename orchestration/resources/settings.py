@@ -1,5 +1,7 @@
-"""Run-level settings as a Dagster resource: landing folder, reports folder, the run's `as_of`."""
+"""Run-level settings as a Dagster resource: landing folder, reports, thresholds, the run's `as_of`.
 
+Its fields are the settings declared with `resource="microseg"` in the domains' schemas (lib/*/settings.py).
+"""
 
 from datetime import datetime, timezone
 from pathlib import Path
@@ -8,9 +10,10 @@ import dagster as dg
 
 from orchestration.constants import AS_OF_TAG
 from orchestration.lib.core import format_as_of, parse_as_of
+from orchestration.resources.settings_fields import settings_resource
 
 
-class MicrosegResource(dg.ConfigurableResource):
+class _RunSettings(dg.ConfigurableResource):
     """Where inputs and reports live, and the one `as_of` instant of a run.
 
     `as_of` precedence: the run tag `microseg/as_of` (set by the CLI and schedules), then this
@@ -18,24 +21,13 @@ class MicrosegResource(dg.ConfigurableResource):
     start time truncated to the second.
     """
 
-    landing: str
-    reports: str
-    as_of: str = ""
-    future_tolerance_hours: float = 24.0
-    auto_merge_threshold: float = 0.95
-    review_threshold: float = 0.60
-    max_cluster_size: int = 8
-    review: str = ""                    # folder of the review queue export and the decisions CSV
-    scoring: str = ""                   # scoring.yml (weights, half-lives, tiers); empty: the defaults
-    segment_max_change: float = 0.5
-    segment_change_min_members: int = 20
-
     @property
     def landing_path(self) -> Path:
         return Path(self.landing)
 
     @property
     def review_path(self) -> Path:
+        """The review queue export and decisions CSV; empty: a `review` folder beside the reports folder."""
         return Path(self.review) if self.review else self.reports_path.parent / "review"
 
     @property
@@ -54,3 +46,12 @@ class MicrosegResource(dg.ConfigurableResource):
 
     def as_of_text(self, context) -> str:
         return format_as_of(self.as_of_for(context))
+
+    def run_metadata(self, context) -> dict:
+        """What every materialization and check of a run records: its as_of and the warehouse it wrote, so the
+        UI never leaves a reader guessing which warehouse a number belongs to."""
+        return {"as_of": self.as_of_text(context), "warehouse": self.warehouse}
+
+
+MicrosegResource = settings_resource("MicrosegResource", _RunSettings, "microseg",
+                                     {"__doc__": _RunSettings.__doc__, "__module__": __name__})

@@ -1,57 +1,66 @@
-"""The user's settings: `microseg.yml` with every key overridable by `MICROSEG_<KEY>` env vars."""
+"""The user's settings: defaults < `microseg.yml` < `MICROSEG_<KEY>` env vars < explicit overrides (CLI flags).
+
+Every key is declared once, in its domain's schema (core below; identity, segments and enrichment in their
+packages' settings.py); this module loads, validates and resolves them into one frozen `Settings`.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
-from datetime import date, datetime, timezone
+from dataclasses import make_dataclass
 from pathlib import Path
 
-import yaml
-
 from orchestration.lib.core.paths import REPO_ROOT
+from orchestration.lib.core.settings_schema import ENV_PREFIX, Setting, SettingsError, SettingsSchema
+from orchestration.lib.core.time import format_as_of, parse_as_of, to_utc
+from orchestration.lib.core.yaml_files import YamlFileError, load_yaml_mapping, parse_yaml
 
-ENV_PREFIX = "MICROSEG_"
-ENRICHMENT_PROVIDERS = ("reference", "http")
+__all__ = ["CORE_SETTINGS", "Settings", "SettingsError", "all_schemas", "all_settings", "configuration_doc", "dagster_home_for", "find_settings_file",
+           "dbt_env", "describe_settings", "load_settings_with_origins",
+           "format_as_of", "load_settings", "parse_as_of", "to_utc"]
+
+CORE_SETTINGS = SettingsSchema("core", (
+    Setting("landing", "path", "data/landing", "the landing folder (layout: docs/data-contract.md)",
+            resource="microseg", flag="--landing"),
+    Setting("warehouse", "path", "data/warehouse.duckdb", "the DuckDB file (dbt's profile reads the same file)",
+            resource="microseg", flag="--warehouse"),
+    Setting("reports", "path", "reports", "load report and GE Data Docs", resource="microseg"),
+    Setting("scoring", "path", "scoring.yml", "behavior scoring settings: weights, half-lives, tiers "
+            "(docs/scoring.md)", resource="microseg"),
+    Setting("as_of", "instant", "", "ISO-8601 instant for every time rule; empty: the run's start (to the second)",
+            resource="microseg", flag="--as-of"),
+    Setting("future_tolerance_hours", "number", 24.0,
+            "events stamped later than the end of their received day + this are quarantined", minimum=0,
+            resource="microseg"),
+    Setting("duckdb_memory_limit", "text", "4GB", "DuckDB's memory cap (ingest, dbt); larger inputs spill to disk"),
+    Setting("dagster_home", "path", "", "the Dagster instance (run history, partitions, sensors) of this warehouse; "
+            "empty: DAGSTER_HOME if set, else `<warehouse>.dagster/` beside the warehouse file, so two warehouses "
+            "never share run history"),
+))
 
 
-class SettingsError(ValueError):
-    """A setting has a value we cannot use; the message names the setting and where it came from."""
+def all_schemas() -> tuple[SettingsSchema, ...]:
+    """Every domain's settings, in the order docs/configuration.md lists them."""
+    from orchestration.lib.enrichment import ENRICHMENT_SETTINGS
+    from orchestration.lib.identity import IDENTITY_SETTINGS
+    from orchestration.lib.segments import SEGMENTS_SETTINGS
+
+    return (CORE_SETTINGS, IDENTITY_SETTINGS, SEGMENTS_SETTINGS, ENRICHMENT_SETTINGS)
 
 
-@dataclass(frozen=True)
-class Settings:
-    landing: Path
-    warehouse: Path
-    segments: Path
-    reports: Path
-    as_of: str = ""
-    future_tolerance_hours: float = 24.0
-    duckdb_memory_limit: str = "4GB"
-    # identity resolution (issue 3): match probabilities are calibrated per run (Fellegi-Sunter, EM)
-    auto_merge_threshold: float = 0.95   # a pair at or above this probability is merged
-    review_threshold: float = 0.60       # at or above this (and below auto_merge): the review queue
-    max_cluster_size: int = 8            # no person is built from more contact records than this
-    review: Path | None = None           # review queue export and the reviewer's decisions CSV
-    scoring: Path | None = None          # scoring.yml: weights, half-lives, tier thresholds (issue 5)
-    segment_max_change: float = 0.5      # the gate fails a segment whose size moved more than this share
-    segment_change_min_members: int = 20  # ... unless it has fewer members than this, before and now
-    # enrichment (issue 4)
-    enrichment_provider: str = "reference"   # reference (offline, default) | http (person lookups + reference)
-    enrichment_http: dict | None = None      # the http provider's settings (lib/enrich_http.HttpProviderConfig)
-    enrichment_cache_ttl_days: float = 30.0  # an http answer (found or unknown) is reused this long
-    inference_min_confidence: float = 0.7    # an inferred value is applied only at or above this probability
-    enrichment_coverage_max_drop: float = 0.2  # warn when an attribute's coverage falls by more than this share
+def all_settings() -> tuple[Setting, ...]:
+    return tuple(s for schema in all_schemas() for s in schema.settings)
 
-    @property
-    def data_docs_dir(self) -> Path:
-        return self.reports / "data_docs"
 
-    def export_env(self) -> None:
-        """Expose the resolved paths to child processes (dbt reads MICROSEG_WAREHOUSE in profiles.yml)."""
-        os.environ[f"{ENV_PREFIX}WAREHOUSE"] = str(self.warehouse)
-        os.environ[f"{ENV_PREFIX}LANDING"] = str(self.landing)
-        os.environ[f"{ENV_PREFIX}DUCKDB_MEMORY_LIMIT"] = self.duckdb_memory_limit
+def _settings_class():
+    fields = [(s.name, s.python_type) for s in all_settings()]
+    return make_dataclass("Settings", fields, frozen=True, namespace={
+        "data_docs_dir": property(lambda self: self.reports / "data_docs"),
+        "__doc__": "The resolved settings of one run: every key of every domain's schema (paths absolute).",
+    })
+
+
+Settings = _settings_class()
 
 
 def find_settings_file() -> Path | None:
@@ -69,136 +78,104 @@ def find_settings_file() -> Path | None:
 
 def load_settings(overrides: dict | None = None) -> Settings:
     """Defaults < microseg.yml < MICROSEG_* env vars < explicit overrides (CLI flags)."""
+    return load_settings_with_origins(overrides)[0]
+
+
+def load_settings_with_origins(overrides: dict | None = None) -> tuple[Settings, dict[str, str]]:
+    """The settings, and for each key not at its default where its value came from (file, env var, flag)."""
     path = find_settings_file()
     base_dir = path.parent if path else Path.cwd()
-    values: dict = {}
+    declared = {s.name: s for s in all_settings()}
+    raw: dict = {}
+    origin: dict[str, str] = {}
     if path:
         try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise SettingsError(f"{path}: not valid YAML: {exc}") from exc
-        if not isinstance(loaded, dict):
-            raise SettingsError(f"{path}: expected a mapping of settings, got {type(loaded).__name__}")
-        values.update(loaded)
-    known = {f.name for f in fields(Settings)}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise SettingsError(f"{path}: unknown setting(s) {unknown}; known: {sorted(known)}")
-    for name in known:
-        env = os.environ.get(ENV_PREFIX + name.upper())
+            loaded = load_yaml_mapping(path, expected="a mapping of settings")
+        except YamlFileError as exc:
+            raise SettingsError(str(exc)) from exc
+        unknown = sorted(set(loaded) - set(declared))
+        if unknown:
+            raise SettingsError(f"{path}: unknown setting(s) {unknown}; known: {sorted(declared)}")
+        raw.update(loaded)
+        origin.update({name: str(path) for name in loaded})
+    for name, setting in declared.items():
+        env = os.environ.get(setting.env_var)
         if env is not None:
-            values[name] = env
+            raw[name], origin[name] = env, f"env {setting.env_var}"
+        if setting.kind == "mapping":   # MICROSEG_ENRICHMENT_HTTP__RATE_LIMIT=5 sets one key of the mapping
+            prefix = setting.env_var + "__"
+            keys = sorted(k for k in os.environ if k.startswith(prefix) and len(k) > len(prefix))
+            if keys:
+                merged = setting.parse(raw.get(name), origin.get(name, "settings"))
+                for key in keys:
+                    merged[key[len(prefix):].lower()] = parse_yaml(os.environ[key], f"env {key}")
+                raw[name], origin[name] = merged, "env " + ", ".join(keys)
     for name, value in (overrides or {}).items():
         if value is not None:
-            values[name] = value
-    defaults = {"landing": "data/landing", "warehouse": "data/warehouse.duckdb",
-                "segments": "segments", "reports": "reports", "review": "review",
-                "scoring": "scoring.yml"}
-    resolved = {}
-    for name in ("landing", "warehouse", "segments", "reports", "review", "scoring"):
-        p = Path(str(values.get(name) or defaults[name])).expanduser()
-        resolved[name] = (p if p.is_absolute() else base_dir / p).resolve()
-    as_of = str(values.get("as_of") or "")
-    if as_of:
-        parse_as_of(as_of)  # fail early with a clear message
-    try:
-        tolerance = float(values.get("future_tolerance_hours", 24))
-    except (TypeError, ValueError) as exc:
-        raise SettingsError(f"future_tolerance_hours must be a number, got {values.get('future_tolerance_hours')!r}") from exc
-    memory = str(values.get("duckdb_memory_limit") or "4GB")
-    auto_merge = _number(values, "auto_merge_threshold", 0.95, float)
-    review = _number(values, "review_threshold", 0.60, float)
-    for name, v in (("auto_merge_threshold", auto_merge), ("review_threshold", review)):
-        if not 0.0 < v <= 1.0:
-            raise SettingsError(f"{name} must be a probability in (0, 1], got {v}")
-    if review > auto_merge:
-        raise SettingsError(f"review_threshold ({review}) must not be above auto_merge_threshold ({auto_merge})")
-    cap = _number(values, "max_cluster_size", 8, int)
-    if cap < 2:
-        raise SettingsError(f"max_cluster_size must be at least 2, got {cap}")
-    max_change = _number(values, "segment_max_change", 0.5, float)
-    if max_change <= 0:
-        raise SettingsError(f"segment_max_change must be a positive share (0.5 = 50%), got {max_change}")
-    min_members = _number(values, "segment_change_min_members", 20, int)
-    provider = str(values.get("enrichment_provider") or "reference").strip()
-    if provider not in ENRICHMENT_PROVIDERS:
-        raise SettingsError(f"enrichment_provider must be one of {list(ENRICHMENT_PROVIDERS)}, got {provider!r}")
-    http = _mapping(values, "enrichment_http")
-    if provider == "http" and not http.get("base_url"):
-        raise SettingsError("enrichment_provider is 'http' but enrichment_http.base_url is not set "
-                            "(e.g. enrichment_http: {base_url: 'https://person.example.com'})")
-    if http:
-        from orchestration.lib.enrichment import HttpProviderConfig
-
-        try:
-            HttpProviderConfig.from_mapping(http, str(path or "settings"))
-        except ValueError as exc:
-            raise SettingsError(str(exc)) from exc
-    ttl = _number(values, "enrichment_cache_ttl_days", 30.0, float)
-    if ttl < 0:
-        raise SettingsError(f"enrichment_cache_ttl_days must be >= 0, got {ttl}")
-    min_confidence = _number(values, "inference_min_confidence", 0.7, float)
-    if not 0.0 <= min_confidence <= 1.0:
-        raise SettingsError(f"inference_min_confidence must be a probability in [0, 1], got {min_confidence}")
-    max_drop = _number(values, "enrichment_coverage_max_drop", 0.2, float)
-    if not 0.0 < max_drop <= 1.0:
-        raise SettingsError(f"enrichment_coverage_max_drop must be a share in (0, 1], got {max_drop}")
-    return Settings(as_of=as_of, future_tolerance_hours=tolerance, duckdb_memory_limit=memory,
-                    auto_merge_threshold=auto_merge, review_threshold=review, max_cluster_size=cap,
-                    segment_max_change=max_change, segment_change_min_members=min_members,
-                    enrichment_provider=provider, enrichment_http=http, enrichment_cache_ttl_days=ttl,
-                    inference_min_confidence=min_confidence, enrichment_coverage_max_drop=max_drop,
-                    **resolved)
+            raw[name], origin[name] = value, f"--{name.replace('_', '-')}"
+    origin_of = lambda name: origin.get(name, "settings")  # noqa: E731
+    values = {}
+    for name, setting in declared.items():
+        value = setting.parse(raw.get(name, setting.default), origin_of(name))
+        if setting.kind == "path" and (value or setting.default):
+            p = Path(value or setting.default).expanduser()
+            value = (p if p.is_absolute() else base_dir / p).resolve()
+        elif setting.kind == "path":
+            value = None          # an optional path left empty: its consumer derives it (see its help)
+        values[name] = value
+    for schema in all_schemas():
+        for check in schema.checks:
+            check(values, origin_of)
+    return Settings(**values), origin
 
 
-def _mapping(values: dict, name: str) -> dict:
-    """A nested mapping setting; from an env var it is YAML/JSON text (MICROSEG_ENRICHMENT_HTTP='{...}')."""
-    raw = values.get(name)
-    if raw in (None, ""):
-        return {}
-    if isinstance(raw, str):
-        try:
-            raw = yaml.safe_load(raw)
-        except yaml.YAMLError as exc:
-            raise SettingsError(f"{name} must be a mapping (YAML or JSON text in the env var): {exc}") from exc
-    if not isinstance(raw, dict):
-        raise SettingsError(f"{name} must be a mapping of settings, got {type(raw).__name__}")
-    return dict(raw)
+def dagster_home_for(settings) -> Path:
+    """The Dagster instance folder of `settings.warehouse`: the `dagster_home` setting, else DAGSTER_HOME, else
+    `<warehouse>.dagster/` beside the warehouse file (data/warehouse.duckdb -> data/warehouse.dagster/)."""
+    if settings.dagster_home:
+        return settings.dagster_home
+    if os.environ.get("DAGSTER_HOME"):
+        return Path(os.environ["DAGSTER_HOME"]).resolve()
+    return settings.warehouse.with_suffix(".dagster")
 
 
-def _number(values: dict, name: str, default, kind):
-    raw = values.get(name, default)
-    try:
-        return kind(raw)
-    except (TypeError, ValueError) as exc:
-        raise SettingsError(f"{name} must be {'an integer' if kind is int else 'a number'}, got {raw!r}") from exc
+def dbt_env(settings) -> dict[str, str]:
+    """What dbt's profiles.yml reads: the warehouse file and DuckDB's memory cap (set when dbt runs)."""
+    return {f"{ENV_PREFIX}WAREHOUSE": str(settings.warehouse),
+            f"{ENV_PREFIX}DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit}
 
 
-def parse_as_of(value: str) -> datetime:
-    """Parse an ISO-8601 instant; a value without offset is taken as UTC. Returns aware UTC."""
-    text = value.strip()
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise SettingsError(f"as_of {value!r} is not an ISO-8601 instant (e.g. 2026-11-01T00:00:00Z)") from exc
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+CONFIGURATION_DOC_HEADER = """# Configuration
+
+<!-- Generated from the settings schema (orchestration/lib/*/settings.py) by `microseg config docs`;
+     tests/core/test_settings_schema.py fails when this file is not current. Edit the schema, not this file. -->
+
+microseg reads `microseg.yml` (in the working folder, else the repository's; `MICROSEG_CONFIG` names another
+file). Every key can be overridden by an env var `MICROSEG_<KEY>`, and some by a CLI flag:
+defaults < `microseg.yml` < env vars < flags. Relative paths are relative to the settings file's folder.
+An unknown key, or a value out of range, stops the run with a message naming the file or env var and the key.
+`microseg config show` prints every setting's value and where it came from.
+
+Secrets never go in `microseg.yml`: the http enrichment provider's API key is read from the env var named by
+`enrichment_http.api_key_env` (default `MICROSEG_ENRICHMENT_API_KEY`) when a lookup runs. One key of a mapping
+setting is set by its own env var, `MICROSEG_ENRICHMENT_HTTP__RATE_LIMIT=5`; the whole mapping also as YAML text,
+`MICROSEG_ENRICHMENT_HTTP='{base_url: "https://..."}'`.
+
+The settings marked with a Dagster resource below are also that resource's config in the Dagster UI's
+Launchpad (`microseg` or `enrichment`), with the same names (the enrichment resource drops the
+`enrichment_` prefix).
+"""
 
 
-def to_utc(value) -> datetime:
-    """A timestamp (datetime, date or ISO-8601 text) as a naive UTC datetime, the way DuckDB TIMESTAMP
-    columns hold instants; naive input is UTC."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.strip())
-    if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day)
-    raise ValueError(f"expected a timestamp, got {value!r}")
+def configuration_doc() -> str:
+    """docs/configuration.md: the header above and one table per domain, from the schemas."""
+    from orchestration.lib.core.settings_schema import docs_table
+
+    return CONFIGURATION_DOC_HEADER + "\n## Settings\n\n" + docs_table(all_schemas()).rstrip() + "\n"
 
 
-def format_as_of(value: datetime) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def describe_settings(settings, origins: dict[str, str] | None = None) -> list[dict]:
+    """One row per setting: name, value, env var (for `microseg config show`)."""
+    return [{"setting": s.name, "value": getattr(settings, s.name), "env var": s.env_var,
+             **({"from": origins.get(s.name, "default")} if origins is not None else {})}
+            for s in all_settings()]

@@ -1,4 +1,4 @@
-"""The input data contract (shared/spec/DATA_CONTRACT.md): what files we read and how we split them into lines/records.
+"""The input data contract (docs/data-contract.md): what files we read and how we split them into lines/records.
 
 Pure Python: finds files in a landing folder, decodes them (gzip, UTF-8), splits CSVs into records
 with their line numbers and reports whole-file problems as `InputFileError` naming the file.
@@ -40,7 +40,7 @@ EVENT_FIELDS: tuple[tuple[str, str], ...] = (
     ("properties", "$.properties"),
     ("traits", "$.traits"),
     ("context", "$.context"),
-    # Segment e-commerce v2 and email event properties (DATA_CONTRACT.md §1)
+    # Segment e-commerce v2 and email event properties (docs/data-contract.md, behavioral events)
     ("product_id", "$.properties.product_id"),
     ("category", "$.properties.category"),
     ("price", "$.properties.price"),

@@ -8,13 +8,16 @@ first use, so importing the package stays cheap.
 from orchestration.lib.core.lazy import lazy_exports
 
 _EXPORTS = {
-    "Catalog": "dsl",
-    "FileResult": "dsl",
-    "Issue": "dsl",
-    "load_catalog": "dsl",
+    "SEGMENTS_SETTINGS": "settings",
+    "Catalog": "dsl.catalog",
+    "FileResult": "dsl.catalog",
+    "Issue": "dsl.issues",
+    "load_catalog": "dsl.catalog",
     "run_fixture_dir": "fixtures",
     "record": "history",
+    "activation_gate_frame": "activation_gate",
     "SCHEMA": "tools",
+    "latest_run_as_of": "tools",
     "SegmentToolError": "tools",
     "compile_from": "tools",
     "describe_members": "tools",
