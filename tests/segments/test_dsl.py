@@ -1,4 +1,4 @@
-"""The segment language: every rule of spec/SEGMENTS.md at its boundary, on an in-memory DuckDB."""
+"""The segment language: every rule of docs/segments.md at its boundary, on an in-memory DuckDB."""
 
 import json
 from datetime import date, datetime, timedelta
@@ -716,7 +716,7 @@ def test_examples_validate_and_compile(name):
     assert isinstance(catalog.compile(name).members(con, AS_OF), list)
 
 
-# The example of ../shared/spec/SEGMENTS.md, verbatim (the contract; kept here so the test runs anywhere)
+# The example of docs/segments.md (the segment language's first example), verbatim
 SPEC_EXAMPLE_RULES = """
 all:
   - performed: Product Added
@@ -731,10 +731,10 @@ all:
 
 
 def test_examples_cart_abandoners_matches_spec_example():
-    spec = REPO_ROOT.parent / "shared" / "spec" / "SEGMENTS.md"
+    spec = REPO_ROOT / "docs" / "segments.md"
     example = yaml.safe_load(SPEC_EXAMPLE_RULES)
-    if spec.exists():   # beside a checkout: the copy above must still be the spec's
-        assert yaml.safe_load(spec.read_text().split("```yaml")[1].split("```")[0])["rules"] == example
+    # the copy above must still be the documentation's first example
+    assert yaml.safe_load(spec.read_text(encoding="utf-8").split("```yaml")[1].split("```")[0])["rules"] == example
     shipped = yaml.safe_load((SEGMENTS_DIR / "cart_abandoners_electronics.yml").read_text())
     assert shipped["rules"] == example
 
