@@ -8,18 +8,11 @@ import duckdb
 import pytest
 
 from orchestration.constants import AS_OF_TAG
-from orchestration.lib.core.settings import load_settings
-from orchestration.lib.sample_data.generator import generate
 from orchestration.pipeline import LandingError, check_landing, run_pipeline
 from tests.helpers.landing import contact_row, event
+from tests.helpers.world import AS_OF, settings_for
 
 pytestmark = pytest.mark.slow
-AS_OF = "2026-11-01T00:00:00Z"
-
-
-def settings_for(root: Path, landing: Path):
-    return load_settings({"landing": str(landing), "warehouse": str(root / "wh.duckdb"),
-                          "reports": str(root / "reports"), "review": str(root / "review"), "as_of": AS_OF})
 
 
 def table_checksums(path: Path) -> dict:
@@ -33,14 +26,11 @@ def table_checksums(path: Path) -> dict:
                 for s, t in tables}
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory):
-    root = tmp_path_factory.mktemp("e2e")
-    stats = generate(root / "landing", contacts=400, days=8, seed=7, gzip_every=3)
-    settings = settings_for(root, root / "landing")
-    instance = dg.DagsterInstance.ephemeral()
-    outcome = run_pipeline(settings, AS_OF, instance=instance)
-    return root, stats, settings, instance, outcome
+@pytest.fixture
+def generated(pipeline_world):
+    """(root, stats, settings, instance, outcome) of the session's one pipeline run (tests/conftest.py), shared:
+    tests that rerun or change it take `pipeline_world_copy`, a private copy, instead."""
+    return pipeline_world
 
 
 def test_pipeline_runs_and_gates_pass(generated):
@@ -89,18 +79,18 @@ def test_every_materialization_records_the_runs_as_of(generated):
     assert md["lines_read"] == md["kept"] + md["quarantined"] + md["redelivered_duplicates"]
 
 
-def test_second_run_changes_no_table(generated):
-    root, _, settings, instance, _ = generated
+def test_second_run_changes_no_table(pipeline_world_copy):
+    root, _, settings, instance, _ = pipeline_world_copy
     before = table_checksums(settings.warehouse)
     outcome = run_pipeline(settings, AS_OF, instance=instance)
     assert outcome.success
     assert table_checksums(settings.warehouse) == before
 
 
-def test_partition_rerun_touches_only_its_day(generated):
+def test_partition_rerun_touches_only_its_day(pipeline_world_copy):
     from orchestration.definitions import build_defs
 
-    root, _, settings, instance, _ = generated
+    root, _, settings, instance, _ = pipeline_world_copy
     days = sorted(p.name for p in (settings.landing / "events").iterdir())
     target, other = days[1], days[2]
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
@@ -175,8 +165,8 @@ def test_identity_resolution_matches_the_generator_truth(generated):
     assert queue.exists() and queue.read_text().startswith("left_id,right_id,probability")
 
 
-def test_review_decision_splits_a_merge_on_the_next_run_and_is_kept(generated):
-    root, _, settings, instance, _ = generated
+def test_review_decision_splits_a_merge_on_the_next_run_and_is_kept(pipeline_world_copy):
+    root, _, settings, instance, _ = pipeline_world_copy
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         a, b = con.execute("select left_id, right_id from identity.match_pairs where probability >= 0.95 "
                            "order by probability desc, left_id limit 1").fetchall()[0]
@@ -226,11 +216,11 @@ SEGMENT_VIEWERS = "name: viewers\ndescription: Viewed a product in the last 30 d
                   "  performed: Product Viewed\n  within: 30d\n"
 
 
-def test_broken_segment_file_fails_only_its_own_asset_and_the_gate_blocks_a_collapse(generated, tmp_path):
+def test_broken_segment_file_fails_only_its_own_asset_and_the_gate_blocks_a_collapse(pipeline_world_copy, tmp_path):
     from orchestration.assets.segments import build_segment_assets
     from orchestration.resources import build_resources
 
-    _, _, settings, instance, _ = generated
+    _, _, settings, instance, _ = pipeline_world_copy
     folder = tmp_path / "segments"
     folder.mkdir()
     (folder / "viewers.yml").write_text(SEGMENT_VIEWERS)
@@ -347,8 +337,8 @@ def test_enrichment_declared_wins_and_every_value_has_provenance(generated):
 
 def test_enrichment_agrees_with_the_generator_truth(generated):
     root, _, settings, instance, _ = generated
-    from orchestration.lib.sample_data.generator import _C, CITY_URBAN
-    urban = {(c[0], c[1]): u for c, u in zip(_C, CITY_URBAN)}
+    from orchestration.lib.sample_data import CITIES, CITY_URBAN
+    urban = {(c[0], c[1]): u for c, u in zip(CITIES, CITY_URBAN)}
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         _truth_persons(con, root)
         rows = con.execute("""select t.city, t.country, e.city_type from enrichment.profiles_enriched e
