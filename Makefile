@@ -26,7 +26,7 @@ $(BIN)/microseg: pyproject.toml uv.lock
 install: $(BIN)/microseg
 
 manifest: install
-	@$(BIN)/python -c "from orchestration.project import dbt_project as p; p.preparer.prepare(p)"
+	@$(BIN)/python -c "from orchestration.project import prepare_manifest; prepare_manifest(force=True)"
 
 run: manifest
 	@landing=$${MICROSEG_LANDING:-data/landing}; \
@@ -40,8 +40,7 @@ test: manifest
 	$(BIN)/python -m pytest -q
 
 ui: manifest
-	@mkdir -p .dagster_home && [ -f .dagster_home/dagster.yaml ] || cp dagster.yaml .dagster_home/
-	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	$(BIN)/microseg ui --host 127.0.0.1 --port 3000
 
 # bench-only tools, installed into the venv without touching the lock (`make install` removes them
 # again when the lock changes; bench puts them back): Splink, the reference for identity resolution,
@@ -54,4 +53,4 @@ bench: manifest
 	$(BIN)/python -m benchmarks.run
 
 clean:
-	rm -rf data reports .dagster_home .tools dbt_project/target dbt_project/logs
+	rm -rf data reports review .dagster_home .tools dbt_project/target dbt_project/logs

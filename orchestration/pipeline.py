@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from orchestration.constants import AS_OF_TAG, RECEIVED_DAYS, REPO_ROOT
-from orchestration.lib.core import Settings, format_as_of, parse_as_of
-from orchestration.lib.ingest import TABLES, event_days, table_files
+from orchestration.lib.core import Settings, dagster_home_for, format_as_of, parse_as_of
+from orchestration.lib.ingest import TABLES, days_to_load, event_days, loaded_files, partition_runs, table_files
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
@@ -38,22 +38,26 @@ def check_landing(landing: Path) -> None:
             "orders/order_items*.csv, catalog/products*.csv or suppression/*.csv (or .parquet)")
 
 
-def ensure_dagster_home() -> Path:
-    """DAGSTER_HOME if set, else <repo>/.dagster_home, with our dagster.yaml (telemetry off, pools)."""
-    home = Path(os.environ.get("DAGSTER_HOME") or REPO_ROOT / ".dagster_home").resolve()
+def ensure_dagster_home(settings: Settings) -> Path:
+    """The Dagster instance folder of this warehouse (dagster_home_for), created with our dagster.yaml (telemetry
+    off, pools, no first-visit modal) if new."""
+    home = dagster_home_for(settings)
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
         shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
-    os.environ["DAGSTER_HOME"] = str(home)
     return home
+
+
+def warehouse_instance(settings: Settings) -> dg.DagsterInstance:
+    """The persistent Dagster instance of this warehouse (never another warehouse's run history)."""
+    return dg.DagsterInstance.from_config(str(ensure_dagster_home(settings)))
 
 
 def prepare_dbt() -> None:
     """Build the dbt manifest when it is missing (dagster dev does this itself)."""
-    from orchestration.project import dbt_project
+    from orchestration.project import prepare_manifest
 
-    if not dbt_project.manifest_path.exists():
-        dbt_project.preparer.prepare(dbt_project)
+    prepare_manifest()
 
 
 def resolve_as_of(settings: Settings, explicit: str | None = None) -> str:
@@ -91,28 +95,51 @@ def _collect(result: dg.ExecuteInProcessResult, outcome: RunOutcome) -> None:
                                        for k in result.job_def.asset_layer.executable_asset_keys - done)
 
 
+def days_needing_load(settings: Settings) -> list[str]:
+    """The received days of the landing folder whose files the warehouse does not hold as they are now."""
+    present = event_days(settings.landing)
+    loaded = {}
+    if settings.warehouse.exists():
+        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+            loaded = loaded_files(con)
+    return days_to_load(settings.landing, present, loaded)
+
+
+def ingest_received_days(defs: dg.Definitions, settings: Settings, instance: dg.DagsterInstance, tags: dict,
+                         outcome: RunOutcome, days: list[str] | None = None) -> list[str]:
+    """Run the events ingestion for every received day that is new or changed (or exactly `days`); returns them.
+
+    One run per stretch of neighbouring partitions: the instance keeps days in the order they were added, so a
+    late, older folder (or a day between two known days) is a run of its own, never an inverted or too-wide
+    partition range."""
+    todo = days_needing_load(settings) if days is None else sorted(days)
+    if not todo:
+        return []
+    known = set(instance.get_dynamic_partitions(RECEIVED_DAYS))
+    new = [d for d in todo if d not in known]
+    if new:
+        instance.add_dynamic_partitions(RECEIVED_DAYS, new)
+    job = defs.resolve_job_def("ingest_events_job")
+    for run_days in partition_runs(instance.get_dynamic_partitions(RECEIVED_DAYS), todo):
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config=RUN_CONFIG,
+            tags={**tags, RANGE_START: run_days[0], RANGE_END: run_days[-1]})
+        _collect(result, outcome)
+    return todo
+
+
 def run_pipeline(settings: Settings, as_of: str, instance: dg.DagsterInstance | None = None,
                  days: list[str] | None = None) -> RunOutcome:
-    """Ingest every received day (one run), then refresh everything else (one run), in-process."""
+    """Ingest every received day that is new or changed (or `days`), then refresh everything else, in-process."""
     from orchestration.definitions import build_defs
 
     defs = build_defs(settings)
 
     check_landing(settings.landing)
-    instance = instance or dg.DagsterInstance.get()
+    instance = instance or warehouse_instance(settings)
     tags = {AS_OF_TAG: as_of}
     outcome = RunOutcome(as_of=as_of, success=True)
-    all_days = sorted(event_days(settings.landing)) if days is None else sorted(days)
-    if all_days:
-        known = set(instance.get_dynamic_partitions(RECEIVED_DAYS))
-        new = [d for d in all_days if d not in known]
-        if new:
-            instance.add_dynamic_partitions(RECEIVED_DAYS, new)
-        job = defs.resolve_job_def("ingest_events_job")
-        result = job.execute_in_process(
-            instance=instance, raise_on_error=False, run_config=RUN_CONFIG,
-            tags={**tags, RANGE_START: all_days[0], RANGE_END: all_days[-1]})
-        _collect(result, outcome)
+    ingest_received_days(defs, settings, instance, tags, outcome, days)
     result = defs.resolve_job_def("refresh_job").execute_in_process(
         instance=instance, raise_on_error=False, run_config=RUN_CONFIG, tags=tags)
     _collect(result, outcome)

@@ -4,19 +4,9 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from orchestration.constants import DUCKDB_POOL, GROUP_INGEST, RECEIVED_DAYS
+from orchestration.constants import DUCKDB_POOL, GROUP_INGEST, OWNERS, RECEIVED_DAYS
 from orchestration.lib.core import markdown_table
-from orchestration.lib.ingest import (
-    TABLES,
-    EventDayStats,
-    FileProblem,
-    TableSpec,
-    batches,
-    event_days,
-    load_event_days,
-    load_table,
-    prepare,
-)
+from orchestration.lib.ingest import TABLES, FileProblem, TableSpec, load_received_days, load_table, prepare
 from orchestration.resources.settings import MicrosegResource
 
 received_days = dg.DynamicPartitionsDefinition(name=RECEIVED_DAYS)
@@ -37,7 +27,7 @@ def _problems_metadata(problems: list[FileProblem]) -> dict:
     backfill_policy=dg.BackfillPolicy.single_run(),
     kinds={"python", "duckdb"},
     pool=DUCKDB_POOL,
-    owners=["team:data-platform"],
+    owners=OWNERS,
 )
 def raw_events(context: dg.AssetExecutionContext, microseg: MicrosegResource,
                duckdb: DuckDBResource) -> dg.MaterializeResult:
@@ -46,33 +36,16 @@ def raw_events(context: dg.AssetExecutionContext, microseg: MicrosegResource,
     Partitioned by received day: a run replaces its own days and touches no other. Lines that
     break the contract go to quarantine.events with file, line, raw text and a reason code.
     """
-    as_of = microseg.as_of_text(context)
-    days = event_days(microseg.landing_path)
-    totals = EventDayStats(received_date=",".join(context.partition_keys))
-    per_day = []
     with duckdb.get_connection() as con:
-        prepare(con)
-        keys = sorted(context.partition_keys)
-        for missing in sorted(set(keys) - set(days)):
-            context.log.warning(f"received day {missing}: no folder events/{missing} in {microseg.landing}; "
-                                "its rows are removed from raw.events")
-        done = 0
-        for batch in batches(keys):
-            for stats in load_event_days(con, microseg.landing_path, {d: days.get(d, []) for d in batch},
-                                                tolerance_hours=microseg.future_tolerance_hours):
-                for p in stats.file_problems:
-                    context.log.warning(f"{p.source_file}: {p.message}")
-                totals.add(stats)
-                per_day.append({"day": stats.received_date, "lines": stats.lines_read, "kept": stats.kept,
-                                "quarantined": stats.quarantined, "redelivered": stats.redelivered})
-            done += len(batch)
-            context.log.info(f"[{done}/{len(keys)} days] {totals.lines_read:,} lines so far, "
-                             f"{totals.kept:,} kept, {totals.quarantined:,} quarantined, "
-                             f"{totals.redelivered:,} redelivered")
-    if not totals.reconciles:   # pragma: no cover - guarded by tests; never silently lose a line
-        raise dg.Failure(f"events do not reconcile: {totals.to_dict()}")
+        try:
+            loaded = load_received_days(con, microseg.landing_path, context.partition_keys,
+                                        microseg.future_tolerance_hours, progress=context.log.info,
+                                        warn=context.log.warning)
+        except ValueError as exc:
+            raise dg.Failure(str(exc)) from exc
+    totals = loaded.totals
     return dg.MaterializeResult(metadata={
-        "as_of": as_of,
+        **microseg.run_metadata(context),
         "dagster/row_count": totals.kept,
         "files": totals.files,
         "lines_read": totals.lines_read,
@@ -81,7 +54,7 @@ def raw_events(context: dg.AssetExecutionContext, microseg: MicrosegResource,
         "redelivered_duplicates": totals.redelivered,
         "reconciles": totals.reconciles,
         "quarantine_reasons": dg.MetadataValue.json(totals.quarantine_reasons),
-        "days": dg.MetadataValue.md(markdown_table(per_day[:60])),
+        "days": dg.MetadataValue.md(markdown_table(loaded.per_day[:60])),
         **_problems_metadata(totals.file_problems),
     })
 
@@ -92,13 +65,12 @@ def build_table_asset(spec: TableSpec) -> dg.AssetsDefinition:
         group_name=GROUP_INGEST,
         kinds={"python", "duckdb"},
         pool=DUCKDB_POOL,
-        owners=["team:data-platform"],
+        owners=OWNERS,
         description=(f"One row per valid record of {spec.folder}/{spec.prefix}*.csv|parquet, as text with "
                      "file + line lineage; extra columns kept in `extra`; bad records in quarantine.records."),
     )
     def _asset(context: dg.AssetExecutionContext, microseg: MicrosegResource,
                duckdb: DuckDBResource) -> dg.MaterializeResult:
-        as_of = microseg.as_of_text(context)
         with duckdb.get_connection() as con:
             prepare(con)
             stats = load_table(con, microseg.landing_path, spec)
@@ -117,7 +89,7 @@ def build_table_asset(spec: TableSpec) -> dg.AssetsDefinition:
                 metadata={"records_read": stats.records_read, "kept": stats.kept,
                           **_problems_metadata(stats.file_problems)})
         return dg.MaterializeResult(metadata={
-            "as_of": as_of,
+            **microseg.run_metadata(context),
             "dagster/row_count": stats.kept,
             "files": stats.files,
             "records_read": stats.records_read,

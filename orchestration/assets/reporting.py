@@ -6,7 +6,7 @@ import json
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from orchestration.constants import GROUP_REPORTING
+from orchestration.constants import GROUP_REPORTING, OWNERS
 from orchestration.lib.core import format_summary, markdown_table, warehouse_summary
 from orchestration.resources.settings import MicrosegResource
 
@@ -15,7 +15,7 @@ from orchestration.resources.settings import MicrosegResource
     group_name=GROUP_REPORTING,
     deps=["stg_tracking__events", "stg_crm__contacts", "stg_shop__orders", "stg_shop__order_items", "stg_shop__products", "stg_esp__suppressions"],
     kinds={"python", "duckdb"},
-    owners=["team:data-platform"],
+    owners=OWNERS,
 )
 def load_report(context: dg.AssetExecutionContext, microseg: MicrosegResource,
                 duckdb: DuckDBResource) -> dg.MaterializeResult:
@@ -32,7 +32,7 @@ def load_report(context: dg.AssetExecutionContext, microseg: MicrosegResource,
     (out / "load_report.md").write_text(f"# Load report (as_of {as_of})\n\n```\n{format_summary(summary)}\n```\n",
                                         encoding="utf-8")
     return dg.MaterializeResult(metadata={
-        "as_of": as_of,
+        **microseg.run_metadata(context),
         "path": dg.MetadataValue.path(str(out / "load_report.md")),
         "rows": dg.MetadataValue.md(markdown_table([{"table": k, "rows": v} for k, v in summary["rows"].items()])),
         "quarantine": dg.MetadataValue.md(markdown_table(summary["quarantine"])),

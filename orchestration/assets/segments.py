@@ -1,6 +1,6 @@
 """One asset per segment file (generated when the code location loads), each behind a blocking gate.
 
-Thin glue: compile the YAML (lib/segments/dsl.py), run it against the segments.seg_* relations at
+Thin glue: compile the YAML (lib/segments/dsl/), run it against the segments.seg_* relations at
 the run's as_of, record membership and history (lib/segments/history.py), report metadata.
 A broken segment file becomes an asset that fails with the file's errors: the code location
 still loads and every other segment is evaluated.
@@ -73,7 +73,7 @@ def _segment_asset(name: str, result: FileResult, catalog: Catalog, description:
         context.log.info(f"segment {name}: {change.total:,} members ({reachable:,} reachable), "
                          f"+{change.entered:,} entered, -{change.exited:,} exited")
         return dg.MaterializeResult(metadata={
-            "as_of": microseg.as_of_text(context),
+            **microseg.run_metadata(context),
             "dagster/row_count": change.total,
             "total_size": change.total,
             "reachable_size": reachable,

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from orchestration.cli.common import load_cli_settings
-from orchestration.lib.core import SettingsError, parse_as_of
+from orchestration.lib.core import SettingsError, format_as_of, parse_as_of
 
 
 @click.group()
@@ -64,28 +64,35 @@ def segments_test(directory: Path | None) -> None:
 
 
 def _as_of_option(func):
-    return click.option("--as-of", "as_of", default=None, help="ISO-8601 instant (default: settings, else now).")(
+    return click.option("--as-of", "as_of", default=None,
+                        help="ISO-8601 instant (default: settings' as_of, else the warehouse's latest run).")(
         click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path), default=None,
                      help="DuckDB file (MICROSEG_WAREHOUSE).")(func))
 
 
 def _evaluation(name: str, warehouse: Path | None, as_of: str | None):
-    from orchestration.lib.segments import (
-        SegmentToolError,
-        compile_from,
-        open_warehouse,
-    )
-    from orchestration.pipeline import resolve_as_of
+    """The settings, catalog, compiled segment, an open warehouse and the instant to evaluate at: --as-of, else the
+    settings' as_of, else the as_of of the warehouse's latest run (a default is said on stderr)."""
+    from orchestration.lib.segments import SegmentToolError, compile_from, latest_run_as_of, open_warehouse
 
     settings = load_cli_settings(warehouse=str(warehouse) if warehouse else None)
     catalog = _catalog(settings.segments)
     try:
-        moment = parse_as_of(resolve_as_of(settings, as_of))
         compiled = compile_from(catalog, name)
         con = open_warehouse(settings.warehouse)
+        if as_of or settings.as_of:
+            moment, source = parse_as_of(as_of or settings.as_of), "--as-of" if as_of else "settings"
+        else:
+            moment, source = latest_run_as_of(con), "the warehouse's latest run"
+            if moment is None:
+                con.close()
+                raise SegmentToolError(f"warehouse {settings.warehouse} has no pipeline run yet: run `microseg run` "
+                                       "or pass --as-of")
     except (SegmentToolError, SettingsError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    if not as_of:     # said when defaulted (an explicit --as-of needs no echo; stdout stays data)
+        click.echo(f"as_of {format_as_of(moment)} ({source})", err=True)
     return settings, catalog, compiled, con, moment
 
 

@@ -20,6 +20,11 @@ _EXPORTS = {
     "connect": "loading",
     "load_event_days": "loading",
     "load_table": "loading",
+    "load_received_days": "loading",
+    "days_to_load": "manifest",
+    "loaded_files": "manifest",
+    "partition_runs": "manifest",
+    "ReceivedDaysLoad": "loading",
     "prepare": "loading",
     "validate_landing": "validate",
 }

@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from orchestration.lib.ingest import contract
+from orchestration.lib.ingest.manifest import EVENT_FILES_DDL, record_loaded_files
 from orchestration.lib.ingest.contract import InputFileError, TableSpec
 
 ISO_INSTANT = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)"
@@ -68,6 +69,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("set TimeZone = 'UTC'")
     con.execute(DDL)
     con.execute(_event_ddl())
+    con.execute(EVENT_FILES_DDL)
     for spec in contract.TABLES.values():
         cols = ", ".join(f"{q(c)} varchar" for c in spec.columns)
         con.execute(f"create table if not exists raw.{spec.name} "
@@ -250,6 +252,7 @@ def load_event_days(con: duckdb.DuckDBPyConnection, landing: Path, days: dict[st
             for p in stats.file_problems:
                 con.execute("insert into quarantine.files values ('events', ?, ?, ?, ?)",
                             [stats.received_date, p.source_file, p.reason, p.message])
+        record_loaded_files(con, landing, days)
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -267,6 +270,44 @@ def load_event_days(con: duckdb.DuckDBPyConnection, landing: Path, days: dict[st
         stats.kept = stats.lines_read - stats.quarantined - stats.redelivered
     con.execute("drop table if exists _event_lines_parsed")
     return all_stats
+
+
+@dataclass
+class ReceivedDaysLoad:
+    """What one run of raw/events loaded: totals over its received days and one row per day."""
+
+    totals: EventDayStats
+    per_day: list[dict]
+
+
+def load_received_days(con: duckdb.DuckDBPyConnection, landing: Path, keys: list[str], tolerance_hours: float,
+                       progress=None, warn=None) -> ReceivedDaysLoad:
+    """Load the received days `keys` (each replaces its own rows and touches no other day) in batches, with a
+    progress line per batch. A day without a folder has its rows removed; `warn` hears of it and of every
+    file problem. Raises ValueError if the lines do not reconcile (read = kept + quarantined + redelivered)."""
+    progress, warn = progress or (lambda _: None), warn or (lambda _: None)
+    days = contract.event_days(landing)
+    keys = sorted(keys)
+    totals = EventDayStats(received_date=",".join(keys))
+    per_day: list[dict] = []
+    prepare(con)
+    for missing in sorted(set(keys) - set(days)):
+        warn(f"received day {missing}: no folder events/{missing} in {landing}; its rows are removed from raw.events")
+    done = 0
+    for batch in batches(keys):
+        for stats in load_event_days(con, landing, {d: days.get(d, []) for d in batch},
+                                     tolerance_hours=tolerance_hours):
+            for problem in stats.file_problems:
+                warn(f"{problem.source_file}: {problem.message}")
+            totals.add(stats)
+            per_day.append({"day": stats.received_date, "lines": stats.lines_read, "kept": stats.kept,
+                            "quarantined": stats.quarantined, "redelivered": stats.redelivered})
+        done += len(batch)
+        progress(f"[{done}/{len(keys)} days] {totals.lines_read:,} lines so far, {totals.kept:,} kept, "
+                 f"{totals.quarantined:,} quarantined, {totals.redelivered:,} redelivered")
+    if not totals.reconciles:   # never silently lose a line
+        raise ValueError(f"events do not reconcile: {totals.to_dict()}")
+    return ReceivedDaysLoad(totals, per_day)
 
 
 def batches(days: list[str], size: int = BATCH_DAYS) -> list[list[str]]:

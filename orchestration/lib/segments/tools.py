@@ -11,13 +11,20 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import yaml
 
-from orchestration.lib.segments import dsl as segment_dsl
+from orchestration.lib.core import YamlFileError, load_yaml, parse_yaml
+from orchestration.lib.segments.dsl import (
+    DEFAULT_SCHEMA,
+    Catalog,
+    CompiledSegment,
+    SegmentError,
+    compile_segment,
+    parse_segment,
+)
 
 # the pipeline's relations: seg_events is unique per message_id and seg_profiles per person_id (blocking
 # dbt tests on both), so the compiled SQL need not deduplicate again
-SCHEMA = segment_dsl.DEFAULT_SCHEMA.extend(
+SCHEMA = DEFAULT_SCHEMA.extend(
     profiles="segments.seg_profiles", events="segments.seg_events", score_table="segments.seg_scores",
     affinity="segments.seg_affinity", deduplicated=True)
 
@@ -37,11 +44,11 @@ def open_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def compile_from(catalog: segment_dsl.Catalog, name: str) -> segment_dsl.CompiledSegment:
+def compile_from(catalog: Catalog, name: str) -> CompiledSegment:
     try:
         return catalog.compile(name)
-    except segment_dsl.SegmentError as exc:
-        raise SegmentToolError("\n".join(str(i) for i in exc.issues)) from exc
+    except SegmentError as exc:
+        raise SegmentToolError(str(exc)) from exc
 
 
 def describe_members(con: duckdb.DuckDBPyConnection, members: list[str], sample: int = 10) -> tuple[int, list[dict]]:
@@ -58,7 +65,7 @@ def describe_members(con: duckdb.DuckDBPyConnection, members: list[str], sample:
     return int(reachable), rows.astype(str).to_dict("records")
 
 
-def preview(con: duckdb.DuckDBPyConnection, compiled: segment_dsl.CompiledSegment, as_of, sample: int = 10) -> dict:
+def preview(con: duckdb.DuckDBPyConnection, compiled: CompiledSegment, as_of, sample: int = 10) -> dict:
     """Size, reachable size and a sample of members (no personal data) at `as_of`."""
     members = compiled.members(con, as_of)
     reachable, rows = describe_members(con, members, sample)
@@ -66,7 +73,7 @@ def preview(con: duckdb.DuckDBPyConnection, compiled: segment_dsl.CompiledSegmen
             "sample": rows}
 
 
-def members_frame(con: duckdb.DuckDBPyConnection, compiled: segment_dsl.CompiledSegment, as_of) -> pd.DataFrame:
+def members_frame(con: duckdb.DuckDBPyConnection, compiled: CompiledSegment, as_of) -> pd.DataFrame:
     """The members with person_id, email, contact_ids, user_ids, is_reachable (for export)."""
     frame = pd.DataFrame({"person_id": pd.Series(compiled.members(con, as_of), dtype="object")})
     con.register("export_members", frame)
@@ -85,7 +92,10 @@ def other_definition(segment_file: Path, against: str, repo: Path) -> dict:
     """The definition to compare with: a file path, else the same file at git revision `against`."""
     candidate = Path(against)
     if candidate.is_file():
-        return yaml.safe_load(candidate.read_text(encoding="utf-8"))
+        try:
+            return load_yaml(candidate)
+        except YamlFileError as exc:
+            raise SegmentToolError(str(exc)) from exc
     try:
         rel = segment_file.resolve().relative_to(repo.resolve())
     except ValueError as exc:
@@ -95,24 +105,39 @@ def other_definition(segment_file: Path, against: str, repo: Path) -> dict:
     if proc.returncode != 0:
         raise SegmentToolError(f"--against {against!r}: neither a file nor a git revision holding {rel} "
                                f"({proc.stderr.strip()})")
-    return yaml.safe_load(proc.stdout)
+    try:
+        return parse_yaml(proc.stdout, f"{against}:{rel.as_posix()}")
+    except YamlFileError as exc:
+        raise SegmentToolError(str(exc)) from exc
 
 
-def diff(con: duckdb.DuckDBPyConnection, catalog: segment_dsl.Catalog, name: str, other_doc: dict, as_of
-         ) -> dict:
+def diff(con: duckdb.DuckDBPyConnection, catalog: Catalog, name: str, other_doc: dict, as_of) -> dict:
     """Members added and removed by the current definition of `name` compared with `other_doc`."""
     current = compile_from(catalog, name)
     result = catalog.result(name)
     source = f"{result.source} (other version)" if result else "<other version>"
     others = {k: v for k, v in catalog.segments.items() if k != name}
     try:
-        old_segment = segment_dsl.parse_segment(other_doc, source, SCHEMA)
-    except segment_dsl.SegmentError as exc:
-        raise SegmentToolError("\n".join(str(i) for i in exc.issues)) from exc
+        old_segment = parse_segment(other_doc, source, SCHEMA)
+    except SegmentError as exc:
+        raise SegmentToolError(str(exc)) from exc
     if old_segment.name != name:
-        old_segment = segment_dsl.parse_segment({**other_doc, "name": name}, source, SCHEMA)
-    old = segment_dsl.compile_segment(name, {**others, name: old_segment}, SCHEMA)
+        old_segment = parse_segment({**other_doc, "name": name}, source, SCHEMA)
+    old = compile_segment(name, {**others, name: old_segment}, SCHEMA)
     now, before = set(current.members(con, as_of)), set(old.members(con, as_of))
     return {"segment": name, "as_of": str(as_of), "before": len(before), "after": len(now),
             "added": sorted(now - before), "removed": sorted(before - now),
             "rule_version_before": old_segment.version, "rule_version_after": catalog.segments[name].version}
+
+
+def latest_run_as_of(con: duckdb.DuckDBPyConnection):
+    """The as_of of the warehouse's latest pipeline run (its newest segment evaluation), aware UTC; None before
+    the first run. The default instant of preview / members / diff, so they agree with what the run built."""
+    from datetime import timezone
+
+    exists = con.execute("select count(*) from information_schema.tables "
+                         "where table_schema = 'segments' and table_name = 'segment_membership'").fetchall()[0][0]
+    if not exists:
+        return None
+    latest = con.execute("select max(as_of) from segments.segment_membership").fetchall()[0][0]
+    return latest.replace(tzinfo=timezone.utc) if latest is not None else None
