@@ -18,6 +18,7 @@ from orchestration.constants import AS_OF_TAG, SUITES_DIR
 from orchestration.resources.expectations import GreatExpectationsResource
 from orchestration.resources.settings import MicrosegResource
 from tests.helpers.dbt import rows, run_dbt
+from tests.helpers.fixture_tables import create_fixture_tables
 
 pytestmark = pytest.mark.slow
 AS_OF = "2026-11-01T00:00:00Z"
@@ -72,15 +73,7 @@ SUPPRESSION = [("ben.old@example.com", "unsubscribed"), ("cara.app@example.com",
 
 def _load_fixture(path: Path) -> None:
     with duckdb.connect(str(path)) as con:
-        con.execute("set TimeZone = 'UTC'")
-        con.execute("create schema identity; create schema staging")
-        con.execute("""create table identity.contacts_normalized (
-            contact_id varchar, email varchar, email_status varchar, email_domain varchar, email_hash varchar,
-            first_name varchar, last_name varchar, first_name_folded varchar, last_name_folded varchar,
-            phone_e164 varchar, phone_status varchar, phone_hash varchar, gender varchar, birth_date date,
-            birth_year integer, city varchar, city_folded varchar, postal_code varchar, country varchar,
-            email_opt_in boolean, signup_source varchar, created_at timestamp, updated_at timestamp,
-            source_file varchar, line_no bigint)""")
+        create_fixture_tables(con)
         for i, (cid, _, email, status, fn, fnf, ln, lnf, phone, pstatus, gender, birth, city, postal, country,
                 opt_in, created, updated) in enumerate(CONTACTS):
             con.execute("""insert into identity.contacts_normalized values
@@ -89,35 +82,17 @@ def _load_fixture(path: Path) -> None:
                  ?, 'web', ?, ?, 'crm/contacts.csv', ?)""",
                         [cid, email, status, email, status, email, fn, ln, fnf, lnf, phone, pstatus, phone, phone,
                          gender, birth, birth, city, city, postal, country, opt_in, created, updated, i + 2])
-        con.execute("""create table identity.identity_map (id_type varchar, id_value varchar, person_id varchar,
-                       linked_by varchar, probability double)""")
         con.executemany("insert into identity.identity_map values (?, ?, ?, ?, ?)", IDENTITY_MAP)
-        con.execute("""create table identity.clusters (person_id varchar, contact_count integer,
-                       weakest_link_probability double)""")
         con.executemany("insert into identity.clusters values (?, ?, ?)", CLUSTERS)
-        con.execute("""create table staging.stg_tracking__events (
-            message_id varchar, user_id varchar, anonymous_id varchar, event_type varchar, event_name varchar,
-            page_name varchar, properties varchar, product_id varchar, category varchar, price double,
-            quantity integer, cart_id varchar, order_id varchar, order_total double, checkout_value double,
-            currency varchar, search_query varchar, list_id varchar, video_id varchar, campaign_id varchar,
-            email_id varchar, variant varchar, url varchar, trait_email varchar, page_url varchar,
-            user_agent varchar, utm_source varchar, utm_medium varchar, utm_campaign varchar, occurred_at timestamp,
-            received_date date,
-            is_late_arrival boolean, source_file varchar, line_no bigint)""")
         for i, (mid, uid, aid, etype, ename, trait, at) in enumerate(EVENTS):
             con.execute("""insert into staging.stg_tracking__events (message_id, user_id, anonymous_id, event_type,
                            event_name, trait_email, occurred_at, received_date, is_late_arrival, source_file,
                            line_no) values (?, ?, ?, ?, ?, ?, ?, cast(? as date), false, 'events.jsonl', ?)""",
                         [mid, uid, aid, etype, ename, trait, at, at, i + 1])
-        con.execute("""create table staging.stg_shop__orders (order_id varchar, contact_id varchar, email varchar,
-                       ordered_at timestamp, status varchar, currency varchar, total decimal(18, 2),
-                       is_unattributed boolean, source_file varchar, line_no bigint)""")
         for i, (oid, cid, email) in enumerate(ORDERS):
             con.execute("""insert into staging.stg_shop__orders values
                            (?, ?, ?, '2026-05-01 12:00:00', 'completed', 'EUR', 19.90, ? is null and ? is null,
                             'orders.csv', ?)""", [oid, cid, email, cid, email, i + 2])
-        con.execute("""create table staging.stg_esp__suppressions (email varchar, reason varchar,
-                       suppressed_at timestamp, source_file varchar, line_no bigint)""")
         con.executemany("insert into staging.stg_esp__suppressions values (?, ?, '2026-06-01 00:00:00', 's.csv', 2)",
                         SUPPRESSION)
 

@@ -19,6 +19,7 @@ import pytest
 
 from orchestration.lib.scoring.config import dbt_vars, load_scoring
 from tests.helpers.dbt import rows, run_dbt
+from tests.helpers.fixture_tables import create_fixture_tables
 
 pytestmark = pytest.mark.slow
 AS_OF = "2026-11-01T00:00:00Z"
@@ -89,35 +90,15 @@ ORDER_ITEMS = [("o1", "P1", 1, 30.00), ("o1", "P3", 1, 20.00), ("o2", "P2", 1, 3
 
 def _load_fixture(path: Path) -> None:
     with duckdb.connect(str(path)) as con:
-        con.execute("set TimeZone = 'UTC'")
-        con.execute("create schema identity; create schema staging")
-        con.execute("""create table identity.contacts_normalized (
-            contact_id varchar, email varchar, email_status varchar, email_domain varchar, email_hash varchar,
-            first_name varchar, last_name varchar, first_name_folded varchar, last_name_folded varchar,
-            phone_e164 varchar, phone_status varchar, phone_hash varchar, gender varchar, birth_date date,
-            birth_year integer, city varchar, city_folded varchar, postal_code varchar, country varchar,
-            email_opt_in boolean, signup_source varchar, created_at timestamp, updated_at timestamp,
-            source_file varchar, line_no bigint)""")
+        create_fixture_tables(con)
         for i, (cid, email, created) in enumerate(CONTACTS):
             con.execute("""insert into identity.contacts_normalized (contact_id, email, email_status, phone_status,
                            email_opt_in, created_at, updated_at, source_file, line_no)
                            values (?, ?, 'valid', 'empty', true, ?, ?, 'crm/contacts.csv', ?)""",
                         [cid, email, created, created, i + 2])
-        con.execute("""create table identity.identity_map (id_type varchar, id_value varchar, person_id varchar,
-                       linked_by varchar, probability double)""")
         con.executemany("insert into identity.identity_map values (?, ?, ?, 'self', 1.0)", IDENTITY_MAP)
-        con.execute("""create table identity.clusters (person_id varchar, contact_count integer,
-                       weakest_link_probability double)""")
         con.execute("""insert into identity.clusters select person_id, count(*) filter (where id_type = 'contact_id'),
                        1.0 from identity.identity_map group by person_id""")
-        con.execute("""create table staging.stg_tracking__events (
-            message_id varchar, user_id varchar, anonymous_id varchar, event_type varchar, event_name varchar,
-            page_name varchar, properties varchar, product_id varchar, category varchar, price double,
-            quantity integer, cart_id varchar, order_id varchar, order_total double, checkout_value double,
-            currency varchar, search_query varchar, list_id varchar, video_id varchar, campaign_id varchar,
-            email_id varchar, variant varchar, url varchar, trait_email varchar, page_url varchar,
-            user_agent varchar, utm_source varchar, utm_medium varchar, utm_campaign varchar,
-            occurred_at timestamp, received_date date, is_late_arrival boolean, source_file varchar, line_no bigint)""")
         for i, (mid, uid, aid, etype, ename, page, pid, price, oid, total, at) in enumerate(EVENTS):
             props = {k: v for k, v in (("product_id", pid), ("price", price), ("order_id", oid), ("total", total))
                      if v is not None}
@@ -126,27 +107,15 @@ def _load_fixture(path: Path) -> None:
                            occurred_at, received_date, is_late_arrival, source_file, line_no)
                            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, cast(? as date), false, 'events.jsonl', ?)""",
                         [mid, uid, aid, etype, ename, page, json.dumps(props), pid, price, oid, total, at, at, i + 1])
-        con.execute("""create table staging.stg_shop__orders (order_id varchar, contact_id varchar, email varchar,
-                       ordered_at timestamp, status varchar, currency varchar, total decimal(18, 2),
-                       is_unattributed boolean, source_file varchar, line_no bigint)""")
         for i, (oid, cid, at, status, total) in enumerate(ORDERS):
             con.execute("insert into staging.stg_shop__orders values (?, ?, null, ?, ?, 'EUR', ?, false, 'orders.csv', ?)",
                         [oid, cid, at, status, total, i + 2])
-        con.execute("""create table staging.stg_shop__order_items (order_item_id varchar, order_id varchar,
-                       product_id varchar, quantity integer, unit_price decimal(18, 2), source_file varchar,
-                       line_no bigint)""")
         for i, (oid, pid, qty, unit) in enumerate(ORDER_ITEMS):
             con.execute("insert into staging.stg_shop__order_items values (?, ?, ?, ?, ?, 'order_items.csv', ?)",
                         [f"{oid}:order_items.csv:{i + 2}", oid, pid, qty, unit, i + 2])
-        con.execute("""create table staging.stg_shop__products (product_id varchar, product_name varchar,
-                       category varchar, subcategory varchar, price decimal(18, 2), is_new_arrival boolean,
-                       launched_at timestamp, product_url varchar, image_url varchar, source_file varchar,
-                       line_no bigint)""")
         for i, (pid, name, category, price, new) in enumerate(PRODUCTS):
             con.execute("""insert into staging.stg_shop__products values (?, ?, ?, null, ?, ?, '2026-01-01 00:00:00',
                            null, null, 'products.csv', ?)""", [pid, name, category, price, new, i + 2])
-        con.execute("""create table staging.stg_esp__suppressions (email varchar, reason varchar,
-                       suppressed_at timestamp, source_file varchar, line_no bigint)""")
 
 
 def run_scoring_dbt(root: Path, warehouse: Path, args: list[str], as_of: str = AS_OF) -> str:
