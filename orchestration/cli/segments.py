@@ -48,19 +48,26 @@ def segments_validate(directory: Path | None) -> None:
 @segments.command("test")
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 def segments_test(directory: Path | None) -> None:
-    """Run the fixture timelines of segments/tests/ against the real compiler (in-memory DuckDB)."""
-    from orchestration.lib.segments import run_fixture_dir
+    """Run the fixture timelines of segments/tests/ against the real compiler (in-memory DuckDB). Exit 1 if one
+    fails, 2 if there is nothing to test (no fixture of a segment of the folder)."""
+    from orchestration.lib.segments import NoFixturesError, run_fixture_dir
 
     folder = _segments_dir(directory)
     if not folder.is_dir():
         click.echo(f"error: segments folder {folder} does not exist", err=True)
         sys.exit(2)
-    results = run_fixture_dir(folder)
+    try:
+        results = run_fixture_dir(folder)
+    except NoFixturesError as exc:
+        for r in exc.results:
+            click.echo(r.report())
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     for r in results:
         click.echo(r.report())
     failed = [r for r in results if not r.passed]
     click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
-    sys.exit(1 if failed or not results else 0)
+    sys.exit(1 if failed else 0)
 
 
 def _as_of_option(func):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from orchestration.lib.core import sql_literal
@@ -62,6 +63,20 @@ def contacts_frame(df: pd.DataFrame, as_of: date | None = None) -> pd.DataFrame:
     return matching_frame(normalized)
 
 
+_NUMBER = r"[+-]?\d+(?:\.\d+)?"
+
+
+def in_id_order(clusters: pd.DataFrame, id_column: str) -> pd.DataFrame:
+    """The rows of `clusters.csv` by id: numerically when every id is a number (1, 2, 10, 11), else as text
+    (stable: equal numbers, 7 and 007, keep their text order). With numeric ids `cluster_id` is the numerically
+    smallest id of the cluster too (2 in a cluster of 2 and 10, not 10)."""
+    ids = clusters[id_column].astype(str)
+    if not (len(ids) and ids.str.fullmatch(_NUMBER).all()):
+        return clusters.iloc[np.argsort(ids.to_numpy(), kind="stable")].reset_index(drop=True)
+    ordered = clusters.iloc[np.argsort(pd.to_numeric(ids).to_numpy(), kind="stable")].reset_index(drop=True)
+    return ordered.assign(cluster_id=ordered.groupby("cluster_id", sort=False)[id_column].transform("first"))
+
+
 @dataclass
 class DedupeOutcome:
     result: MatchResult
@@ -80,7 +95,7 @@ def dedupe(input_path: Path, config: MatchConfig, out: Path, pairs_out: Path | N
         df = contacts_frame(df)
     model = Model.from_dict(json.loads(model_in.read_text(encoding="utf-8")), config) if model_in else None
     result = run_match(df, config, decisions=read_decisions(decisions), model=model, progress=say)
-    clusters = result.cluster_frame(config.id_column)
+    clusters = in_id_order(result.cluster_frame(config.id_column), config.id_column)
     out.parent.mkdir(parents=True, exist_ok=True)
     clusters.to_csv(out, index=False)
     if pairs_out:

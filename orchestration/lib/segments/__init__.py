@@ -13,6 +13,7 @@ _EXPORTS = {
     "FileResult": "dsl.catalog",
     "Issue": "dsl.issues",
     "load_catalog": "dsl.catalog",
+    "NoFixturesError": "fixtures",
     "run_fixture_dir": "fixtures",
     "record": "history",
     "activation_gate_frame": "activation_gate",

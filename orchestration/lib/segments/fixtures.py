@@ -512,13 +512,30 @@ def fixture_files(tests_dir: str | Path) -> list[Path]:
     return yaml_files_in(tests_dir) if Path(tests_dir).is_dir() else []
 
 
+class NoFixturesError(ValueError):
+    """Nothing to test: no fixture file, or none for a segment of the folder (`results`: those that ran)."""
+
+    def __init__(self, message: str, results: list[FixtureResult] | None = None):
+        super().__init__(message)
+        self.results = results or []
+
+
 def run_fixture_dir(segments_dir: str | Path, schema: Schema = DEFAULT_SCHEMA,
                     tests_dir: str | Path | None = None) -> list[FixtureResult]:
     """Validate the segments of `segments_dir` and run every fixture of `tests_dir` (default
-    `<segments_dir>/tests`) against them."""
+    `<segments_dir>/tests`) against them. NoFixturesError when there is nothing to test: no fixture file,
+    or no fixture of any segment of `segments_dir` (the message says where it looked)."""
     catalog = load_catalog(segments_dir, schema)
     tests_dir = Path(tests_dir) if tests_dir is not None else Path(segments_dir) / "tests"
-    return [run_fixture_file(p, catalog) for p in fixture_files(tests_dir)]
+    files = fixture_files(tests_dir)
+    if not files:
+        raise NoFixturesError(f"no fixtures in {tests_dir}/*.yml")
+    results = [run_fixture_file(p, catalog) for p in files]
+    known = {r.name for r in catalog.results if r.name}
+    if not any(r.segment in known for r in results):
+        raise NoFixturesError(f"no fixtures in {tests_dir}/*.yml for the segments of {segments_dir} "
+                              f"({', '.join(sorted(known)) or 'none'})", results)
+    return results
 
 
 def segments_without_fixtures(names: Iterable[str], tests_dir: str | Path) -> list[str]:

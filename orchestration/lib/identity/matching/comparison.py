@@ -53,6 +53,27 @@ class ComparatorParts:
             self.own_code, self.swapped_code = joint[:len(vals)], joint[len(vals):]
 
 
+_LOCAL_SEPARATORS = "._-+"
+
+
+def local_part_typo(a: str, b: str) -> bool:
+    """Two local parts one edit apart (`OSA`): a typo of one address, or two people? A typo is in a letter
+    (anna.muller / anna.mueller), not in a separator (marie.mercier / mariemercier / marie_mercier: namesakes pick
+    the spelling still free); it keeps the digits (anna.mueller84 / anna.mueller85, mueller / mueller2 are other
+    accounts) and the initials: the first letter of the local part and of each of its words (a.mueller /
+    j.mueller, anna.maier / anna.baier are other people)."""
+    letters = [c for c in a if not c.isdigit() and c not in _LOCAL_SEPARATORS]
+    if letters == [c for c in b if not c.isdigit() and c not in _LOCAL_SEPARATORS]:
+        return False
+    if [c for c in a if c.isdigit()] != [c for c in b if c.isdigit()]:
+        return False
+    p = 0
+    while p < min(len(a), len(b)) and a[p] == b[p]:
+        p += 1
+    # the edit starts at p: at the very start, or right after a separator, it changes an initial
+    return p > 0 and a[p - 1] not in _LOCAL_SEPARATORS
+
+
 def _levels_for_distinct(spec: FieldSpec, uniq: np.ndarray, parts: ComparatorParts | None, ia: np.ndarray,
                          ib: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Levels (>= 1: not exactly equal) and similarity for distinct non-equal value pairs (by index)."""
@@ -76,19 +97,22 @@ def _levels_for_distinct(spec: FieldSpec, uniq: np.ndarray, parts: ComparatorPar
         level[(dist <= 1) | swapped] = 1
         return level, (1.0 - np.minimum(dist, 10) / 10.0).astype(np.float32)
     if spec.comparator == "email":
-        # a typo: the same local part at a domain one edit away (gmial.com, otlook.es). A similar local
-        # part is no evidence beyond the names it is made of: anna.muller@ and anna.mueller@ at one
-        # provider are as often two people as one.
+        # one typo: the same local part at a domain one edit away (gmial.com, otlook.es), or a local part one
+        # edit away at the same domain (anna.muller@ / anna.mueller@) that keeps its digits and initials
         same_dom = parts.domain_code[ia] == parts.domain_code[ib]
         same_loc = parts.local_code[ia] == parts.local_code[ib]
         level = np.full(len(ia), 2, dtype=np.int8)
         sim = np.zeros(len(ia), dtype=np.float32)
-        k = np.flatnonzero(same_loc & ~same_dom)
-        if len(k):
-            domain_edits = process.cpdist(parts.domain[ia[k]].tolist(), parts.domain[ib[k]].tolist(),
-                                          scorer=OSA.distance, workers=-1)
-            level[k[domain_edits <= 1]] = 1             # gmial.com, otlook.es; not gmail.com vs hotmail.com
-            sim[k] = 1.0 - np.minimum(domain_edits, 10) / 10.0
+        for k, side in ((np.flatnonzero(same_loc & ~same_dom), parts.domain),
+                        (np.flatnonzero(same_dom & ~same_loc), parts.local)):
+            if not len(k):
+                continue
+            edits = process.cpdist(side[ia[k]].tolist(), side[ib[k]].tolist(), scorer=OSA.distance, workers=-1)
+            one = np.flatnonzero(edits <= 1)       # gmial.com, otlook.es; not gmail.com vs hotmail.com
+            if side is parts.local:
+                one = one[[local_part_typo(a, b) for a, b in zip(side[ia[k[one]]], side[ib[k[one]]])]]
+            level[k[one]] = 1
+            sim[k] = 1.0 - np.minimum(edits, 10) / 10.0
         return level, sim
     if spec.comparator == "phone":
         same = (parts.tail_code[ia] >= 0) & (parts.tail_code[ia] == parts.tail_code[ib])
@@ -121,7 +145,39 @@ def compare(prep: PreparedRecords, config: MatchConfig, i: np.ndarray, j: np.nda
             levels[rest, f_idx] = lv[inverse]
             sims[rest, f_idx] = sv[inverse]
     _swapped_fields(prep, config, i, j, levels, sims)
+    _local_part_edits_of_names(prep, config, i, j, levels)
     return levels, sims
+
+
+def _folded_letters(text: str | None) -> str:
+    """`Anna.Möller` and `anna.moeller` -> `annamoller` (the names' matching fold, then letters and digits only)."""
+    from orchestration.lib.identity.normalize import fold_name
+
+    return "".join(c for c in (fold_name(text) or "") if c.isalnum())
+
+
+def _local_part_edits_of_names(prep: PreparedRecords, config: MatchConfig, i: np.ndarray, j: np.ndarray,
+                               levels: np.ndarray) -> None:
+    """A local part one edit away is a typo only when the names do not differ the same way: maria.jimenez@ and
+    marta.jimenez@ of Maria and Marta Jimenez, meyer.hannah@ and meier.hannah@ of Hannah Meyer and Hannah Meier
+    are two people's addresses made of their names. Such a pair (a Jaro-Winkler comparison, a name, disagrees
+    and each local part holds its own record's value) takes the email's last level: the names carry it."""
+    names = [(g_idx, g) for g_idx, g in enumerate(config.fields) if g.comparator == "jaro_winkler"]
+    for e_idx, spec in enumerate(config.fields):
+        if spec.comparator != "email" or not names:
+            continue
+        emails = prep.values[spec.name]
+        for q in np.flatnonzero(levels[:, e_idx] == 1):
+            local_a, _, domain_a = emails[i[q]].rpartition("@")
+            local_b, _, domain_b = emails[j[q]].rpartition("@")
+            if domain_a != domain_b:
+                continue                                   # a domain typo: the local parts are equal
+            local_a, local_b = _folded_letters(local_a), _folded_letters(local_b)
+            for g_idx, g in names:
+                name_a, name_b = _folded_letters(prep.values[g.name][i[q]]), _folded_letters(prep.values[g.name][j[q]])
+                if levels[q, g_idx] > 0 and name_a and name_b and name_a in local_a and name_b in local_b:
+                    levels[q, e_idx] = spec.n_levels - 1
+                    break
 
 
 def _swapped_fields(prep: PreparedRecords, config: MatchConfig, i: np.ndarray, j: np.ndarray, levels: np.ndarray,
