@@ -48,6 +48,7 @@ def gate_result(gx: GreatExpectationsResource, suite: str, df, run_metadata: dic
             "statistics": dg.MetadataValue.json(summary["statistics"]),
             "failed_expectations": dg.MetadataValue.json(summary["failed"]),
             "data_docs": dg.MetadataValue.path(gx.data_docs_dir + "/index.html"),
+            "data_docs_page": dg.MetadataValue.path(summary["data_docs_page"]),
             **(extra or {}),
         },
     )
