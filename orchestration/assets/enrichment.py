@@ -100,24 +100,32 @@ def inferred_attributes(context: dg.AssetExecutionContext, microseg: MicrosegRes
                         duckdb: DuckDBResource, enrichment: EnrichmentResource) -> dg.MaterializeResult:
     """Gender and age band predicted from behavior (category, price, hour-of-day and device features) by a
     scikit-learn model trained on the persons who declared them (provenance `inferred`); applied only to
-    persons who did not, and only at or above inference_min_confidence. Metadata: held-out accuracy against
-    the majority-class baseline, calibration, and how many predictions were applied."""
+    persons who did not, only when the model beats the majority-class baseline on held-out data by
+    inference_min_lift, and only at or above inference_min_confidence (a calibrated confidence). Metadata:
+    held-out accuracy against the baseline, calibration, how many predictions were applied, and per
+    attribute why nothing was (`not_applied`)."""
     as_of = microseg.as_of_for(context)
     with duckdb.get_connection() as con:
         features, labels = inference_inputs(con)
         context.log.info(f"training on {labels.notna().sum().drop('person_id').to_dict()} declared values, "
                          f"{features['person_id'].nunique():,} persons with features")
         result = infer_attributes(features, labels,
-                                  InferenceConfig(min_confidence=enrichment.inference_min_confidence))
+                                  InferenceConfig(min_confidence=enrichment.inference_min_confidence,
+                                                  min_lift=enrichment.inference_min_lift))
         predictions = result.as_attributes(as_of)
         write_attributes(con, "inferred_attributes", predictions)
     quality = result.quality()
     for row in quality:
         context.log.info(f"inferred {row['attribute']}: {row}")
+    not_applied = result.not_applied()
+    for reason in not_applied.values():
+        context.log.warning(reason)
     return dg.MaterializeResult(metadata={
         **microseg.run_metadata(context),
         "dagster/row_count": len(predictions),
         "min_confidence": enrichment.inference_min_confidence,
+        "min_lift": enrichment.inference_min_lift,
+        "not_applied": dg.MetadataValue.json(not_applied),
         "quality": dg.MetadataValue.md(markdown_table(quality)),
         "reports": dg.MetadataValue.json(result.to_dict()),
         "values_by_attribute": dg.MetadataValue.json(values_by_attribute(predictions)),

@@ -453,3 +453,47 @@ def test_inferred_attributes_never_written_for_erased_persons(warehouse, tmp_pat
     assert len(written) > 0
     leaked = sorted(erased & set(written["person_id"]))
     assert leaked == [], f"{len(leaked)} erased persons got inferred attributes, e.g. {leaked[:3]}"
+
+
+def test_inferred_attributes_no_better_than_chance_write_nothing_and_say_why(warehouse, tmp_path):
+    """Declared values shuffled across persons (independent of the features): the model cannot beat always
+    answering the majority class, so no value is written, even at a threshold of 0.4, and the metadata says
+    why per attribute. A margin no model reaches (inference_min_lift 0.9) blocks even the real signal."""
+    labels = write_inference_inputs(warehouse)
+    rng = np.random.default_rng(8)
+    with duckdb.connect(str(warehouse)) as con:
+        shuffled = labels.assign(person_id=labels["person_id"].to_numpy()[rng.permutation(len(labels))])
+        con.register("shuffled_labels", shuffled)
+        con.execute("""create or replace table enrichment.enrichment_labels as
+                       select cast(person_id as varchar) as person_id, cast(gender as varchar) as gender,
+                              cast(age_band as varchar) as age_band, cast(is_erased as boolean) as is_erased
+                       from shuffled_labels""")
+    result = materialize([inferred_attributes], warehouse, tmp_path,
+                         EnrichmentResource(inference_min_confidence=0.4))
+    assert result.success, failure_text(result)
+    meta = metadata(result, INFERRED)
+    assert meta["dagster/row_count"] == 0 and len(table(warehouse, "inferred_attributes")) == 0
+    assert meta["min_lift"] == 0.05 and meta["min_confidence"] == 0.4
+    assert set(meta["not_applied"]) == {"gender", "age_band"}
+    for attribute, reason in meta["not_applied"].items():
+        assert reason.startswith(f"no {attribute} inferred: the model is not good enough"), reason
+        assert "does not beat the baseline" in reason and "inference_min_lift 0.05" in reason
+        report = meta["reports"][attribute]
+        assert report["trained"] is True and report["beats_baseline"] is False and report["n_applied"] == 0
+        assert report["not_applied_reason"] == reason
+        assert reason in meta["quality"]
+
+    labels = write_inference_inputs(warehouse)               # the real signal again
+    strict = materialize([inferred_attributes], warehouse, tmp_path, EnrichmentResource(inference_min_lift=0.9))
+    assert strict.success, failure_text(strict)
+    meta = metadata(strict, INFERRED)
+    assert meta["min_lift"] == 0.9 and meta["dagster/row_count"] == 0
+    gender = meta["reports"]["gender"]
+    assert gender["holdout_accuracy"] > gender["baseline_accuracy"] + 0.2          # good, but not 0.9 better
+    assert "inference_min_lift 0.9" in meta["not_applied"]["gender"]
+
+    default = materialize([inferred_attributes], warehouse, tmp_path, EnrichmentResource())
+    assert default.success, failure_text(default)
+    meta = metadata(default, INFERRED)
+    assert meta["not_applied"] == {} and meta["dagster/row_count"] > 0
+    assert all(r["beats_baseline"] for r in meta["reports"].values())

@@ -398,3 +398,130 @@ def test_empty_features(world):
     assert res.predictions.empty and list(res.predictions.columns) == ["person_id", "attribute", "value", "confidence"]
     assert all(not r.trained and r.skipped_reason == "no features" for r in res.reports.values())
     assert json.loads(json.dumps(res.to_dict(), allow_nan=False)) == res.to_dict()
+
+
+# ------------------------------------------------------------------------------------------ chance, calibration
+def test_no_better_than_the_baseline_applies_nothing_and_says_why(world):
+    """Labels independent of the features: the model cannot beat always answering the majority class, so
+    nothing is applied, even at a threshold the raw model's probabilities would pass for most persons."""
+    features, labels, _ = world
+    rng = np.random.default_rng(4)
+    shuffled = labels.assign(person_id=labels["person_id"].to_numpy()[rng.permutation(len(labels))])
+    res = infer_attributes(features, shuffled, InferenceConfig(min_confidence=0.4))
+    assert res.predictions.empty
+    for attr in ATTRS:
+        rep = res.reports[attr]
+        assert rep.trained and rep.n_predict_candidates > 500
+        assert rep.lift < 0.05 and rep.beats_baseline is False and rep.min_lift == 0.05
+        assert rep.n_applied == 0 and rep.applied_by_class == {}
+        reason = rep.not_applied_reason
+        assert reason.startswith(f"no {attr} inferred: the model is not good enough")
+        assert "does not beat the baseline" in reason and "inference_min_lift 0.05" in reason
+        assert f"{rep.baseline_accuracy:.3f}" in reason
+    assert res.not_applied() == {a: res.reports[a].not_applied_reason for a in ATTRS}
+    assert all(row["not_applied_because"] for row in res.quality())
+
+
+def test_beating_the_baseline_by_the_margin_applies(world, result):
+    for attr in ATTRS:
+        rep = result.reports[attr]
+        assert rep.beats_baseline is True and rep.not_applied_reason is None and rep.n_applied > 0
+        assert rep.lift == pytest.approx(rep.holdout_accuracy - rep.baseline_accuracy)
+        assert rep.cv_accuracy > rep.cv_baseline_accuracy + 0.05
+    assert result.not_applied() == {}
+    # the margin is what decides: just below the smaller of the two lifts applies, just above applies nothing
+    features, labels, _ = world
+    age = result.reports["age_band"]
+    lift = min(age.lift, age.cv_accuracy - age.cv_baseline_accuracy)
+    below = infer_attributes(features, labels, InferenceConfig(min_lift=lift - 0.005)).reports["age_band"]
+    assert below.n_applied == age.n_applied > 0 and below.not_applied_reason is None
+    above = infer_attributes(features, labels, InferenceConfig(min_lift=lift + 0.005))
+    assert above.reports["age_band"].n_applied == 0
+    assert f"inference_min_lift {lift + 0.005:g}" in above.reports["age_band"].not_applied_reason
+    assert set(above.predictions["attribute"]) == {"gender"} and above.not_applied().keys() == {"age_band"}
+
+
+def test_min_lift_must_be_a_positive_margin(world):
+    features, labels, _ = world
+    for bad in (0.0, -0.1, 1.5):
+        with pytest.raises(ValueError, match="min_lift must be in \\(0, 1\\]"):
+            infer_attributes(features, labels, InferenceConfig(min_lift=bad))
+
+
+def overfit_world(n_declared: int = 1500, n_new: int = 6000, n_noise: int = 80, seed: int = 1):
+    """(features long, labels, truth): 4 age bands, 3 informative features and `n_noise` pure-noise ones.
+    With so many noise features for 1,200 training persons the raw logistic regression overfits and is
+    overconfident (where it says 0.8 it is right ~65 % of the time). Only the first `n_declared` persons
+    declare their band; the `n_new` others are fresh draws from the same world: held out from everything."""
+    rng = np.random.default_rng(seed)
+    n = n_declared + n_new
+    a = rng.integers(0, 4, n)
+    X = rng.normal(0, 1, (n, 3 + n_noise))
+    X[:, 0] += a - 1.5
+    X[:, 1] += 1.2 * ((a % 2) - 0.5)
+    X[:, 2] += 0.4 * (a == 0)
+    ids = np.array([f"C{i:05d}" for i in range(n)], dtype=object)
+    names = [f"f{j:03d}" for j in range(X.shape[1])]
+    long = pd.DataFrame({"person_id": np.repeat(ids, len(names)), "feature": np.tile(names, n), "value": X.ravel()})
+    band = np.array(BANDS[:4], dtype=object)[a]
+    labels = pd.DataFrame({"person_id": ids, "age_band": np.where(np.arange(n) < n_declared, band, None)})
+    return long, labels, pd.DataFrame({"person_id": ids, "truth": band})
+
+
+def test_confidence_means_what_it_says_on_unseen_persons():
+    """Among the predictions for persons the model never saw, those with confidence >= c are right at
+    least about c of the time, and each confidence bin is right about as often as its mean confidence."""
+    features, labels, truth = overfit_world()
+    res = infer_attributes(features, labels, InferenceConfig(attributes=("age_band",), min_confidence=0.0))
+    rep = res.reports["age_band"]
+    pred = res.predictions.merge(truth, on="person_id")
+    assert len(pred) == rep.n_predict_candidates == 6000
+    right = (pred["value"] == pred["truth"]).to_numpy()
+    confidence = pred["confidence"].to_numpy()
+    assert 0.5 < right.mean() < 0.7 and confidence.max() < 1.0
+    for c in (0.5, 0.6, 0.7, 0.8):
+        passed = confidence >= c
+        assert passed.sum() >= 300, c
+        assert right[passed].mean() >= c - 0.03, (c, right[passed].mean())
+        assert abs(right[passed].mean() - confidence[passed].mean()) <= 0.08, (c, right[passed].mean(),
+                                                                                 confidence[passed].mean())
+    bins = np.minimum((confidence * 10).astype(int), 9)
+    ece = sum((bins == b).mean() * abs(right[bins == b].mean() - confidence[bins == b].mean())
+              for b in np.unique(bins))
+    assert ece <= 0.05, ece
+    for b in np.unique(bins):
+        if (bins == b).sum() >= 200:
+            assert abs(right[bins == b].mean() - confidence[bins == b].mean()) <= 0.08, b
+    # the report says the same from the holdout, before and after calibration
+    assert rep.expected_calibration_error <= 0.07 and rep.uncalibrated_calibration_error > 0.08
+    assert rep.calibration.startswith("Platt scaling of the top probability, fit on 5-fold")
+
+
+def test_nothing_confident_enough_says_so(world):
+    features, labels, _ = world
+    res = infer_attributes(features, labels, InferenceConfig(min_confidence=1.0))
+    assert res.predictions.empty                      # a calibrated confidence is never certain
+    for attr in ATTRS:
+        reason = res.reports[attr].not_applied_reason
+        assert res.reports[attr].beats_baseline is True
+        assert reason.startswith(f"no {attr} inferred: no prediction's confidence reached inference_min_confidence 1 ")
+
+
+def test_cross_validation_sample_and_no_holdout(world, result):
+    features, labels, _ = world
+    small = infer_attributes(features, labels, InferenceConfig(calibration_max_persons=500))
+    for attr in ATTRS:
+        rep, full = small.reports[attr], result.reports[attr]
+        assert full.n_cross_validated == full.n_train
+        assert 500 <= rep.n_cross_validated <= 500 + len(rep.classes)     # each class rounded up
+        assert rep.holdout_accuracy == full.holdout_accuracy and rep.beats_baseline and rep.n_applied > 0
+        assert rep.expected_calibration_error < 0.1
+    again = infer_attributes(features.sample(frac=1.0, random_state=3), labels,
+                             InferenceConfig(calibration_max_persons=500))
+    pd.testing.assert_frame_equal(small.predictions, again.predictions)
+    # without a holdout the margin is checked on the cross-validation alone
+    rep = infer_attributes(features, labels, InferenceConfig(holdout_share=0.0)).reports["age_band"]
+    assert rep.lift is None and rep.beats_baseline is True
+    assert rep.cv_accuracy > rep.cv_baseline_accuracy + 0.05
+    blocked = infer_attributes(features, labels, InferenceConfig(holdout_share=0.0, min_lift=0.6)).reports["age_band"]
+    assert blocked.n_applied == 0 and "cross-validated accuracy" in blocked.not_applied_reason

@@ -31,8 +31,13 @@ ENRICHMENT_SETTINGS = SettingsSchema("enrichment", (
             "http answers (found or unknown) are reused this long; failures are retried next run",
             minimum=0, resource="enrichment", field="cache_ttl_days"),
     Setting("inference_min_confidence", "number", 0.7,
-            "an inferred gender / age band is applied only at or above this model probability",
+            "an inferred gender / age band is applied only at or above this confidence (the model's calibrated "
+            "probability of being right)",
             minimum=0, maximum=1, noun="a probability", resource="enrichment"),
+    Setting("inference_min_lift", "number", 0.05,
+            "an inferred attribute is applied only when the model's held-out accuracy beats always answering the "
+            "most common declared value by at least this (0.05 = 5 points); otherwise nothing is inferred",
+            minimum=0, maximum=1, exclusive_minimum=True, noun="an accuracy margin", resource="enrichment"),
     Setting("enrichment_coverage_max_drop", "number", 0.2,
             "advisory warning when an attribute's coverage falls by more than this share against the previous run",
             minimum=0, maximum=1, exclusive_minimum=True, noun="a share", resource="enrichment",
