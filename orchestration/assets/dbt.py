@@ -1,7 +1,11 @@
 """dbt models as Dagster assets: each model its own asset, grouped by domain; dbt tests as asset checks."""
 
 
+import contextlib
+import hashlib
+import io
 import json
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,6 +14,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.constants import (
+    DBT_PROJECT_DIR,
     DUCKDB_POOL,
     GROUP_ENRICHMENT,
     GROUP_IDENTITY,
@@ -18,6 +23,7 @@ from orchestration.constants import (
     GROUP_SEGMENTS,
     GROUP_STAGING,
 )
+from orchestration.lib.core import FAILED_ASSETS, one_line
 from orchestration.lib.scoring import dbt_vars, load_scoring
 from orchestration.project import dbt_project
 from orchestration.resources.settings import MicrosegResource
@@ -77,12 +83,13 @@ class MicrosegTranslator(DagsterDbtTranslator):
                                        kinds={"dbt", "duckdb"})
 
 
-# The three dbt steps, each one `dbt build` of these paths. A gate's frame (models/gates/gate_<model>) is built in
-# the step of the model it checks, so that the blocking GE check reading it runs right after that step.
-# int_enrichment__attributes reads the enrichment step's Python assets, which run between the second and the
-# third step: it is built with profiles_enriched.
-STAGING_SELECT = ("path:models/staging path:models/gates/gate_stg_tracking__events.sql "
-                  "path:models/gates/gate_stg_crm__contacts.sql")
+# The dbt steps, each one `dbt build` of these paths: one staging step per source (models/staging/<source>/), so
+# that a broken file of one source blocks only what reads it, then the profiles and the enriched steps. A gate's
+# frame (models/gates/gate_<model>) is built in the step of the model it checks, so that the blocking GE check
+# reading it runs right after that step. int_enrichment__attributes reads the enrichment step's Python assets,
+# which run between the profiles and the enriched step: it is built with profiles_enriched.
+MODELS_DIR = DBT_PROJECT_DIR / "models"
+STAGING_SOURCES = sorted(p.name for p in (MODELS_DIR / "staging").iterdir() if p.is_dir())
 PROFILES_SELECT = ("path:models/intermediate path:models/marts/profiles path:models/marts/scoring "
                    "path:models/marts/enrichment/inputs path:models/gates/gate_profiles_cleaned.sql")
 PROFILES_EXCLUDE = "path:models/intermediate/int_enrichment__attributes.sql"
@@ -91,17 +98,84 @@ ENRICHED_SELECT = ("path:models/intermediate/int_enrichment__attributes.sql "
                    "path:models/marts/segments")
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    select=STAGING_SELECT,
-    dagster_dbt_translator=MicrosegTranslator(),
-    pool=DUCKDB_POOL,
-)
-def staging_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, microseg: MicrosegResource):
-    """Typed, UTC, deduplicated stg_* models over raw.*, and the frames of their gates; dbt tests surface as
-    asset checks."""
-    yield from with_run_metadata(dbt.cli(["build"], context=context).stream(), microseg.run_metadata(context))
+def staging_select(source: str) -> str:
+    """The staging models of one source and the frames of their gates (models/gates/gate_stg_<source>__*)."""
+    gates = sorted(p.name for p in (MODELS_DIR / "gates").glob(f"gate_stg_{source}__*.sql"))
+    return " ".join([f"path:models/staging/{source}", *(f"path:models/gates/{g}" for g in gates)])
+
+
+class _DebugLines(io.TextIOBase):
+    """A text stream whose every line goes to `log` at debug."""
+
+    def __init__(self, log):
+        self.log, self.buffer = log, ""
+
+    def write(self, text: str) -> int:
+        self.buffer += text
+        *lines, self.buffer = self.buffer.split("\n")
+        for line in lines:
+            if line.strip():
+                self.log.debug(line)
+        return len(text)
+
+
+class _DbtInfoAtDebug(logging.Filter):
+    """dagster-dbt's own info lines (the command with its --vars, the selection, partial parsing) at debug."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.INFO and "dagster_dbt" in record.pathname:
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
+@contextlib.contextmanager
+def dbt_output_at_debug(log):
+    """While dbt runs: its output (dagster-dbt prints it to stdout) and dagster-dbt's info lines at debug on
+    `log`; a failure still reaches the console as the step's one-line reason (dbt_build)."""
+    quiet, dagster_logger = _DbtInfoAtDebug(), logging.getLogger("dagster.builtin")
+    dagster_logger.addFilter(quiet)
+    try:
+        with contextlib.redirect_stdout(_DebugLines(log)):
+            yield
+    finally:
+        dagster_logger.removeFilter(quiet)
+
+
+def _dbt_subject(node: Mapping[str, Any], nodes: Mapping[str, Any]) -> str | None:
+    """The model (the asset) a dbt node concerns: a model itself; a test's model (attached, its meta ref, or
+    the model it reads); a unit test's model."""
+    if node.get("resource_type") == "model":
+        return node["name"]
+    if node.get("resource_type") == "unit_test":
+        return node.get("model")
+    ref = ((node.get("config") or {}).get("meta") or {}).get("dagster", {}).get("ref", {}).get("name")
+    parents = [node.get("attached_node"), *(node.get("depends_on") or {}).get("nodes", [])]
+    models = [nodes[p]["name"] for p in parents if p in nodes and nodes[p].get("resource_type") == "model"]
+    return ref or (models[0] if models else None)
+
+
+def dbt_failure(invocation) -> dg.Failure:
+    """A failed `dbt build` as one dg.Failure: each failed model or test in one line, naming the model (the
+    asset) it concerns; dbt's own error messages when it failed before running anything."""
+    try:
+        results = invocation.get_artifact("run_results.json")["results"]
+    except (OSError, ValueError, KeyError):
+        results = []
+    manifest = invocation.manifest
+    nodes = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
+    failed, reasons = [], []
+    for result in (r for r in results if r.get("status") in ("error", "fail")):
+        node = nodes.get(result["unique_id"], {})
+        name, model = node.get("name", result["unique_id"]), _dbt_subject(node, nodes)
+        failed += [model] if model and model not in failed else []
+        reasons.append(f"{node.get('resource_type', 'node')} {name}" + (f" on {model}" if model and model != name
+                                                                         else "")
+                       + f" {result['status']}: {one_line(result.get('message'))}")
+    if not reasons:
+        text = str(getattr(invocation.get_error(), "description", "") or "dbt build failed")
+        reasons = [one_line(text.split("Errors parsed from dbt logs:")[-1])]
+    return dg.Failure(description="dbt build failed: " + "; ".join(reasons),
+                      metadata={FAILED_ASSETS: dg.MetadataValue.json(failed), "dbt_command": invocation.dbt_command})
 
 
 def with_run_metadata(events, metadata: dict):
@@ -112,14 +186,71 @@ def with_run_metadata(events, metadata: dict):
         yield event
 
 
+def dbt_target(microseg: MicrosegResource, kind: str) -> Path:
+    """The warehouse's own dbt target folder for the steps of one `kind` (the staging steps, which pass no vars;
+    the steps with the run's vars): dbt's partial parsing then holds from one step to the next (same profile,
+    same vars) instead of a full parse in a new folder per step. Steps never overlap (the DuckDB pool has one
+    slot), and each reads its run_results.json before the next starts."""
+    warehouse = Path(microseg.warehouse).resolve()
+    key = hashlib.sha256(str(warehouse).encode()).hexdigest()[:12]
+    return Path(dbt_project.project_dir) / dbt_project.target_path / "warehouses" / f"{warehouse.stem}-{key}" / kind
+
+
+def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, microseg: MicrosegResource,
+              args: tuple[str, ...] = ()):
+    """`dbt build` of this step's selection: each model's materialization with the run's metadata, dbt's output
+    at debug (dbt_output_at_debug), a failed build a dg.Failure naming what failed (dbt_failure)."""
+    target = dbt_target(microseg, "with_vars" if args else "staging")
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "run_results.json").unlink(missing_ok=True)      # never an earlier step's results
+    with dbt_output_at_debug(context.log):
+        invocation = dbt.cli(["build", *args], context=context, raise_on_error=False, target_path=target)
+        yield from with_run_metadata(invocation.stream(), microseg.run_metadata(context))
+    if invocation.get_error() is not None:
+        raise dbt_failure(invocation)
+    context.log.info(dbt_done(invocation))
+
+
+def dbt_done(invocation) -> str:
+    """The progress line of a dbt step: how many models and tests it ran."""
+    try:
+        results = invocation.get_artifact("run_results.json")["results"]
+    except (OSError, ValueError, KeyError):
+        return "dbt build done"
+    models = sum(r["unique_id"].startswith("model.") for r in results)
+    tests, skipped = len(results) - models, sum(r.get("status") == "skipped" for r in results)
+    return (f"dbt built {models} model{'s' * (models != 1)} and ran {tests} test{'s' * (tests != 1)}"
+            + (f", {skipped} skipped" if skipped else ""))
+
+
+def build_staging_models(source: str) -> dg.AssetsDefinition:
+    """The staging step of one source: its stg_<source>__* models and their gates' frames."""
+
+    @dbt_assets(
+        manifest=dbt_project.manifest_path,
+        project=dbt_project,
+        select=staging_select(source),
+        name=f"staging_{source}_models",
+        dagster_dbt_translator=MicrosegTranslator(),
+        pool=DUCKDB_POOL,
+    )
+    def _models(context: dg.AssetExecutionContext, dbt: DbtCliResource, microseg: MicrosegResource):
+        """Typed, UTC, deduplicated stg_* models of one source over raw.*, and the frames of their gates; dbt
+        tests surface as asset checks."""
+        yield from dbt_build(context, dbt, microseg)
+
+    return _models
+
+
+staging_models = [build_staging_models(source) for source in STAGING_SOURCES]
+
+
 def _build_with_vars(context: dg.AssetExecutionContext, dbt: DbtCliResource, microseg: MicrosegResource):
     """dbt build with the run's as_of and scoring.yml (validated) as the dbt vars `as_of` and `scoring`."""
     as_of = microseg.as_of_text(context)
     path = Path(microseg.scoring) if microseg.scoring else None
     scoring = load_scoring(path) if path and path.is_file() else load_scoring()   # no file: the defaults
-    yield from with_run_metadata(
-        dbt.cli(["build", "--vars", json.dumps(dbt_vars(scoring, as_of))], context=context).stream(),
-        microseg.run_metadata(context))
+    yield from dbt_build(context, dbt, microseg, ("--vars", json.dumps(dbt_vars(scoring, as_of))))
 
 
 @dbt_assets(

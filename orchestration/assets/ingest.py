@@ -1,6 +1,8 @@
 """Ingest assets: the landing folder into raw.* tables of the DuckDB warehouse (bad lines to quarantine.*)."""
 
 
+import warnings
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -20,15 +22,22 @@ def _problems_metadata(problems: list[FileProblem]) -> dict:
     return {"file_problems": dg.MetadataValue.md(markdown_table(rows))}
 
 
-@dg.asset(
-    key=["raw", "events"],
-    group_name=GROUP_INGEST,
-    partitions_def=received_days,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    kinds={"python", "duckdb"},
-    pool=DUCKDB_POOL,
-    owners=OWNERS,
-)
+with warnings.catch_warnings():
+    # a backfill of many received days runs as one run; Dagster 1.13 warns that `backfill_policy` is beta on
+    # every import, before anything a user asked for
+    warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy")
+    events_asset = dg.asset(
+        key=["raw", "events"],
+        group_name=GROUP_INGEST,
+        partitions_def=received_days,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        kinds={"python", "duckdb"},
+        pool=DUCKDB_POOL,
+        owners=OWNERS,
+    )
+
+
+@events_asset
 def raw_events(context: dg.AssetExecutionContext, microseg: MicrosegResource,
                duckdb: DuckDBResource) -> dg.MaterializeResult:
     """One row per valid event line of a received-day folder (events/<YYYY-MM-DD>/*.jsonl[.gz]).

@@ -1,6 +1,8 @@
 -- A returned row is a person whose profile consent is more permissive than one of its CRM records
 -- (macros/consent.sql: rank false 0 < NULL 1 < true 2; the profile's rank must not exceed the lowest rank of its
 -- records; a person without a CRM record must not be true). Through any merge, the strictest record wins.
+-- In Dagster it is a check on profiles_cleaned (it reads two models: the meta names the one it checks).
+{{ config(meta={'dagster': {'ref': {'name': 'profiles_cleaned'}}}) }}
 with profiles as (
     select * from {{ ref('profiles_cleaned') }}
 ),

@@ -1,24 +1,40 @@
-"""What a person reads after a load: rows per table, quarantined lines by reason, unreadable files."""
+"""What a person reads after a load: rows per table in data-flow order, quarantined lines by reason, unreadable
+files, the gates, what failed (one line each: asset key and reason) and what that blocked."""
 
 from __future__ import annotations
 
 import duckdb
 
+# the warehouse's schemas in data-flow order: the summary lists their tables in this order
+SCHEMA_ORDER = ("raw", "quarantine", "staging", "identity", "intermediate", "marts", "enrichment", "scoring",
+                "segments")
+# metadata key of a step's failure naming the assets it is about (e.g. the model whose dbt test failed), when
+# they are not simply the step's assets that were not materialized
+FAILED_ASSETS = "failed_assets"
 
 
+def one_line(text: str | None) -> str:
+    """`text` on one line: its non-empty lines, stripped, joined by a space."""
+    return " ".join(line.strip() for line in (text or "").splitlines() if line.strip())
 
 
 def warehouse_summary(con: duckdb.DuckDBPyConnection) -> dict:
-    """Row counts of every raw/staging/marts table and the quarantine, from the warehouse itself."""
-    tables = con.execute("""
+    """Row counts of every table, schemas in data-flow order (SCHEMA_ORDER), the redelivered duplicates raw.events
+    holds (staged once), the quarantine by reason and the files not loaded, from the warehouse itself."""
+    order = " ".join(f"when '{s}' then {i}" for i, s in enumerate(SCHEMA_ORDER))
+    schemas = ", ".join(f"'{s}'" for s in SCHEMA_ORDER)
+    tables = con.execute(f"""
         select table_schema, table_name from information_schema.tables
-        where table_schema in ('raw', 'staging', 'intermediate', 'marts', 'identity', 'scoring', 'enrichment',
-                               'segments')
-        order by case table_schema when 'raw' then 0 when 'staging' then 1 else 2 end, table_name
+        where table_schema in ({schemas})
+        order by case table_schema {order} end, table_name
     """).fetchall()
     rows = {f"{s}.{t}": con.execute(f'select count(*) from "{s}"."{t}"').fetchall()[0][0] for s, t in tables}
-    quarantine = []
-    if con.execute("select count(*) from information_schema.tables where table_schema = 'quarantine'").fetchall()[0][0]:
+    redelivered = {}
+    if "raw.events" in rows:
+        redelivered["raw.events"] = con.execute(
+            "select count(*) - count(distinct message_id) from raw.events").fetchall()[0][0]
+    quarantine, files = [], []
+    if "quarantine.events" in rows and "quarantine.records" in rows:
         quarantine = [
             {"dataset": d, "reason": r, "rows": n}
             for d, r, n in con.execute("""
@@ -27,18 +43,37 @@ def warehouse_summary(con: duckdb.DuckDBPyConnection) -> dict:
                 select dataset, reason, count(*) from quarantine.records group by all
                 order by 1, 2""").fetchall()
         ]
+    if "quarantine.files" in rows:
         files = [{"dataset": d, "file": f, "reason": r, "message": m}
                  for d, f, r, m in con.execute(
                      "select dataset, source_file, reason, message from quarantine.files order by 1, 2").fetchall()]
-    else:
-        files = []
-    return {"rows": rows, "quarantine": quarantine, "file_problems": files}
+    return {"rows": rows, "redelivered": redelivered, "quarantine": quarantine, "file_problems": files}
 
 
-def format_summary(summary: dict, gates: list[dict] | None = None, reports: dict | None = None) -> str:
-    out = ["Rows per table:"]
-    width = max((len(k) for k in summary["rows"]), default=10)
-    out += [f"  {name:<{width}}  {n:>12,}" for name, n in summary["rows"].items()] or ["  (no tables)"]
+def gate_entry(name: str, asset: str, passed: bool, metadata: dict) -> dict:
+    """One gate's line of the summary, from its check evaluation (`metadata`: plain values)."""
+    failed = [f"{f['expectation']}({f.get('column') or ''})" for f in metadata.get("failed_expectations") or []]
+    return {"name": name, "asset": asset, "passed": passed, "detail": ", ".join(failed)}
+
+
+def _rows_lines(summary: dict) -> list[str]:
+    redelivered = summary.get("redelivered") or {}
+    labels = {name: f"  {name}" for name in summary["rows"]}
+    sub = {name: "    redelivered duplicates (staged once)" for name in redelivered}
+    width = max((len(x) for x in [*labels.values(), *sub.values()]), default=12)
+    out = []
+    for name, n in summary["rows"].items():
+        out.append(f"{labels[name]:<{width}}  {n:>12,}")
+        if name in sub:
+            out.append(f"{sub[name]:<{width}}  {redelivered[name]:>12,}")
+    return out or ["  (no tables)"]
+
+
+def format_summary(summary: dict, gates: list[dict] | None = None, reports: dict | None = None,
+                   failures: list[dict] | None = None, blocked: list[str] | None = None) -> str:
+    """The summary as text. `failures`: {asset, reason} per failed step; `blocked`: the asset keys not
+    materialized because something upstream failed (never a failed asset itself)."""
+    out = ["Rows per table (data-flow order):", *_rows_lines(summary)]
     out.append("Quarantined lines (file, line, raw text and reason in quarantine.events / quarantine.records):")
     out += [f"  {q['dataset']:<12} {q['reason']:<20} {q['rows']:>10,}" for q in summary["quarantine"]] or ["  none"]
     if summary["file_problems"]:
@@ -51,4 +86,9 @@ def format_summary(summary: dict, gates: list[dict] | None = None, reports: dict
     if reports:
         out.append("Reports:")
         out += [f"  {name}: {path}" for name, path in reports.items()]
+    if failures:
+        out.append("Failed (asset: reason):")
+        out += [f"  {f['asset']}: {one_line(f['reason'])}" for f in failures]
+    if blocked:
+        out.append("Not materialized (blocked upstream): " + ", ".join(blocked))
     return "\n".join(out)
