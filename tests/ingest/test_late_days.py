@@ -5,17 +5,11 @@ import duckdb
 import pytest
 
 from orchestration.definitions import build_defs
-from orchestration.lib.core import load_settings
 from orchestration.pipeline import RunOutcome, ingest_received_days
 from tests.helpers.landing import event
+from tests.helpers.world import AS_OF, settings_for
 
 pytestmark = pytest.mark.slow
-AS_OF = "2026-11-01T00:00:00Z"
-
-
-def settings_for(tmp_path, landing, name="w.duckdb"):
-    return load_settings({"landing": str(landing.root), "warehouse": str(tmp_path / name),
-                          "reports": str(tmp_path / "reports"), "review": str(tmp_path / "review"), "as_of": AS_OF})
 
 
 def ingest(settings, instance):
@@ -35,7 +29,7 @@ def test_an_older_folder_added_later_and_a_day_between_are_loaded(landing, tmp_p
     # Regression: after events/2026-10-30 was loaded, a later events/2026-10-29 was silently not ingested
     landing.events("2026-10-28", [event("a")])
     landing.events("2026-10-30", [event("b"), event("c")])
-    settings, instance = settings_for(tmp_path, landing), dg.DagsterInstance.ephemeral()
+    settings, instance = settings_for(tmp_path, landing.root), dg.DagsterInstance.ephemeral()
     assert ingest(settings, instance) == ["2026-10-28", "2026-10-30"]
     landing.events("2026-10-27", [event("late")])
     landing.events("2026-10-29", [event("between")])
@@ -50,7 +44,7 @@ def test_a_new_warehouse_on_an_instance_that_knows_other_days_loads_everything(l
     instance.add_dynamic_partitions("received_days", ["2026-10-05", "2026-10-01", "2026-10-09"])
     for day in ("2026-10-02", "2026-10-05", "2026-10-08"):
         landing.events(day, [event(f"m-{day}")])
-    settings = settings_for(tmp_path, landing, "other.duckdb")
+    settings = settings_for(tmp_path / "other", landing.root)
     assert ingest(settings, instance) == ["2026-10-02", "2026-10-05", "2026-10-08"]
     assert loaded_days(settings) == {"2026-10-02": 1, "2026-10-05": 1, "2026-10-08": 1}
 
@@ -65,7 +59,7 @@ def test_two_warehouses_keep_their_own_instances(tmp_path, landing, monkeypatch)
     landing.events("2026-10-01", [event("a1"), event("a2")])
     other = Landing(tmp_path / "other_landing")
     other.events("2026-10-02", [event("b1")])
-    first, second = settings_for(tmp_path, landing, "first.duckdb"), settings_for(tmp_path, other, "second.duckdb")
+    first, second = settings_for(tmp_path / "first", landing.root), settings_for(tmp_path / "second", other.root)
     ingest(first, warehouse_instance(first))
     ingest(second, warehouse_instance(second))
     seen_by_first = warehouse_instance(first)
@@ -73,4 +67,4 @@ def test_two_warehouses_keep_their_own_instances(tmp_path, landing, monkeypatch)
     mat = seen_by_first.get_latest_materialization_event(dg.AssetKey(["raw", "events"])).asset_materialization
     assert mat.metadata["warehouse"].value == str(first.warehouse) and mat.metadata["kept"].value == 2
     assert warehouse_instance(second).get_dynamic_partitions("received_days") == ["2026-10-02"]
-    assert (tmp_path / "first.dagster").is_dir() and (tmp_path / "second.dagster").is_dir()
+    assert (tmp_path / "first" / "wh.dagster").is_dir() and (tmp_path / "second" / "wh.dagster").is_dir()

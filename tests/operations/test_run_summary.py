@@ -127,7 +127,7 @@ def test_a_failed_dbt_build_is_one_failure_naming_the_model():
 def test_staging_is_one_dbt_step_per_source_with_its_gates_frames():
     # Regression: all staging was one dbt step, so a broken contacts file also blocked event staging
     from orchestration.definitions import defs
-    from orchestration.pipeline import step_entities
+    from orchestration.run_console import step_entities
 
     steps = {step: {k.to_user_string() for k in keys} for step, (keys, _) in
              step_entities(defs.resolve_job_def("refresh_job")).items()}
