@@ -5,7 +5,8 @@ Then identity resolution against ground truth beside Splink (benchmarks/identity
 BENCH_IDENTITY_SIZES; BENCH_IDENTITY=0 skips it), and the example segments compiled vs hand-written SQL on the
 pipeline's warehouse (benchmarks/segments.py; BENCH_SEGMENTS=0 skips it), and enrichment: reference lookups on
 BENCH_ENRICHMENT_PROFILES (1000000) synthetic profiles beside a per-row loop, inference at 100k persons, the HTTP
-client's throughput (benchmarks/enrichment.py; BENCH_ENRICHMENT=0 skips it).
+client's throughput (benchmarks/enrichment.py; BENCH_ENRICHMENT=0 skips it), and erasure: ingest with tombstones,
+one erasure and the rewrite of the warehouse file (benchmarks/erasure.py; BENCH_ERASURE=0 skips it).
 Each phase runs in its own process (its own peak RSS). The baseline is DuckDB's plain typed
 read_json of the same files in the same run: our ingest is reported as a ratio to it.
 """
@@ -76,6 +77,9 @@ def main() -> None:
         if subprocess.run([sys.executable, "-m", "benchmarks.enrichment", "--profiles", profiles]
                           ).returncode != 0:  # its own process: its own peak RSS and a cold GeoNames index
             raise SystemExit("bench enrichment failed (per-row and vectorized reference outputs differ?)")
+    if os.environ.get("BENCH_ERASURE", "1") != "0":  # ingest with tombstones, one erasure, the file rewrite
+        if subprocess.run([sys.executable, "-m", "benchmarks.erasure"]).returncode != 0:
+            raise SystemExit("bench erasure failed")
 
 
 if __name__ == "__main__":

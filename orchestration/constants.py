@@ -12,6 +12,7 @@ RECEIVED_DAYS = "received_days"       # dynamic partitions of raw/events: one pe
 GROUP_INGEST = "ingest"
 GROUP_STAGING = "staging"
 GROUP_IDENTITY = "identity"
+GROUP_ERASURE = "erasure"
 GROUP_ENRICHMENT = "enrichment"
 GROUP_SCORING = "scoring"
 GROUP_SEGMENTS = "segments"

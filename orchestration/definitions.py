@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.assets import dbt, enrichment, identity, ingest, reporting, segments
+from orchestration.assets import dbt, enrichment, erasure, identity, ingest, reporting, segments
 from orchestration.checks import gates
 from orchestration.jobs import ALL_JOBS
 from orchestration.lib.core import Settings, load_settings
@@ -16,7 +16,7 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
     segment_assets, segment_gates = segments.build_segment_assets(settings.segments)
     return dg.Definitions(
-        assets=[*dg.load_assets_from_modules([ingest, dbt, identity, enrichment, reporting]), *segment_assets],
+        assets=[*dg.load_assets_from_modules([ingest, dbt, identity, erasure, enrichment, reporting]), *segment_assets],
         asset_checks=[*dg.load_asset_checks_from_modules([gates]), *segment_gates],
         jobs=ALL_JOBS,
         schedules=ALL_SCHEDULES,

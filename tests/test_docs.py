@@ -81,7 +81,7 @@ def test_contract_doc_names_the_landing_folders_and_reconciliation():
             assert _documented(column, text), f"{spec.name}.{column}"
     for suffix in (*contract.EVENT_SUFFIXES, *contract.TABLE_SUFFIXES):
         assert suffix in text
-    assert "read = kept + quarantined + duplicates" in text
+    assert "read = kept + quarantined + duplicates + erased" in text
 
 
 # --------------------------------------------------------------------------------------- the segment language

@@ -38,3 +38,15 @@
 {% macro spark__regexp_full_match(expression, pattern) -%}
     ({{ expression }} rlike '^(?:{{ pattern | replace("\\", "\\\\") | replace("'", "\\'") }})$')
 {%- endmacro %}
+
+-- The SHA-256 of a text as 64 lower-case hex digits (Python's hashlib.sha256(...).hexdigest()): how erasure
+-- tombstones and the suppression list key an address or an id without keeping it.
+{% macro sha256_hex(expression) -%}
+    {{ return(adapter.dispatch('sha256_hex', 'microseg')(expression)) }}
+{%- endmacro %}
+{% macro default__sha256_hex(expression) -%}
+    sha256({{ expression }})
+{%- endmacro %}
+{% macro spark__sha256_hex(expression) -%}
+    sha2({{ expression }}, 256)
+{%- endmacro %}

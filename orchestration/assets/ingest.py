@@ -61,6 +61,7 @@ def raw_events(context: dg.AssetExecutionContext, microseg: MicrosegResource,
         "kept": totals.kept,
         "quarantined": totals.quarantined,
         "redelivered_duplicates": totals.redelivered,
+        "erased": totals.erased,
         "reconciles": totals.reconciles,
         "quarantine_reasons": dg.MetadataValue.json(totals.quarantine_reasons),
         "days": dg.MetadataValue.md(markdown_table(loaded.per_day[:60])),
@@ -88,7 +89,7 @@ def build_table_asset(spec: TableSpec) -> dg.AssetsDefinition:
         for p in stats.file_problems:
             context.log.warning(f"{p.source_file}: {p.message} (rows loaded from it earlier are kept)")
         context.log.info(f"{spec.name}: {stats.records_read:,} records, {stats.kept:,} kept, "
-                         f"{stats.quarantined:,} quarantined")
+                         f"{stats.quarantined:,} quarantined" + (f", {stats.erased:,} erased" if stats.erased else ""))
         drift = [p for p in stats.file_problems if p.reason in SCHEMA_DRIFT]
         if drift:
             # the other files are loaded (and this file's earlier rows kept), but the run must not go on
@@ -104,6 +105,7 @@ def build_table_asset(spec: TableSpec) -> dg.AssetsDefinition:
             "records_read": stats.records_read,
             "kept": stats.kept,
             "quarantined": stats.quarantined,
+            "erased": stats.erased,
             "reconciles": stats.reconciles,
             "kept_from_unreadable_files": stats.carried_over,
             "quarantine_reasons": dg.MetadataValue.json(stats.quarantine_reasons),

@@ -8,6 +8,7 @@ import click
 
 from orchestration.cli.config import config
 from orchestration.cli.dedupe import dedupe
+from orchestration.cli.forget import forget
 from orchestration.cli.generate import generate
 from orchestration.cli.run import run
 from orchestration.cli.segments import segments
@@ -24,7 +25,7 @@ def main() -> None:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
-for command in (generate, validate, run, dedupe, segments, config, ui):
+for command in (generate, validate, run, dedupe, segments, forget, config, ui):
     main.add_command(command)
 
 

@@ -14,6 +14,7 @@ TABLES = {
     "identity.identity_map": "id_type varchar, id_value varchar, person_id varchar, linked_by varchar, "
                              "probability double",
     "identity.clusters": "person_id varchar, contact_count integer, weakest_link_probability double",
+    "erasure.tombstones": "key_type varchar, key_sha256 varchar, request_id varchar, erased_at timestamp",
     "staging.stg_tracking__events": """
         message_id varchar, user_id varchar, anonymous_id varchar, event_type varchar, event_name varchar,
         page_name varchar, properties varchar, product_id varchar, category varchar, price double,
@@ -30,7 +31,7 @@ TABLES = {
     "staging.stg_shop__products": "product_id varchar, product_name varchar, category varchar, subcategory varchar, "
                                   "price decimal(18, 2), is_new_arrival boolean, launched_at timestamp, "
                                   "product_url varchar, image_url varchar, source_file varchar, line_no bigint",
-    "staging.stg_esp__suppressions": "email varchar, reason varchar, suppressed_at timestamp, source_file varchar, "
+    "staging.stg_esp__suppressions": "email_sha256 varchar, reason varchar, suppressed_at timestamp, source_file varchar, "
                                      "line_no bigint",
 }
 

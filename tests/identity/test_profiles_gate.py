@@ -93,8 +93,9 @@ def _load_fixture(path: Path) -> None:
             con.execute("""insert into staging.stg_shop__orders values
                            (?, ?, ?, '2026-05-01 12:00:00', 'completed', 'EUR', 19.90, ? is null and ? is null,
                             'orders.csv', ?)""", [oid, cid, email, cid, email, i + 2])
-        con.executemany("insert into staging.stg_esp__suppressions values (?, ?, '2026-06-01 00:00:00', 's.csv', 2)",
-                        SUPPRESSION)
+        # the suppression list holds the address's SHA-256 only
+        con.executemany("insert into staging.stg_esp__suppressions values (sha256(?), ?, '2026-06-01 00:00:00', "
+                        "'s.csv', 2)", SUPPRESSION)
 
 
 @pytest.fixture(scope="module")

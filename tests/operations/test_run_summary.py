@@ -16,7 +16,8 @@ from orchestration.lib.core import REPO_ROOT, format_summary, warehouse_summary
 from tests.helpers.landing import CONTACT_HEADER, contact_row, event
 from tests.helpers.world import AS_OF, settings_for
 
-SCHEMAS = ("raw", "quarantine", "staging", "identity", "intermediate", "marts", "enrichment", "scoring", "segments")
+SCHEMAS = ("raw", "quarantine", "staging", "identity", "erasure", "intermediate", "marts", "enrichment", "scoring",
+           "segments")
 BROKEN_SEGMENT = "name: broken\nrules:\n  attribute: gender\n  equal: female\n"
 
 
@@ -27,7 +28,7 @@ def test_tables_in_data_flow_order_with_the_redelivered_duplicates(tmp_path):
         for schema, table in (("segments", "a_members"), ("scoring", "a_scores"), ("marts", "z_profiles"),
                               ("identity", "b_map"), ("staging", "stg_tracking__events"), ("quarantine", "events"),
                               ("quarantine", "records"), ("quarantine", "files"), ("enrichment", "a_enriched"),
-                              ("intermediate", "int_x"), ("raw", "events")):
+                              ("intermediate", "int_x"), ("erasure", "tombstones"), ("raw", "events")):
             con.execute(f"create schema if not exists {schema}")
             if (schema, table) == ("raw", "events"):
                 con.execute("create table raw.events as select * from (values ('m1'), ('m2'), ('m1'), ('m1')) "
@@ -47,6 +48,25 @@ def test_tables_in_data_flow_order_with_the_redelivered_duplicates(tmp_path):
     at = lines.index(next(line for line in lines if line.strip().startswith("raw.events")))
     assert re.fullmatch(r"\s+redelivered duplicates \(staged once\)\s+2", lines[at + 1])
     assert summary["rows"]["raw.events"] - summary["redelivered"]["raw.events"] == 2   # = distinct messages
+
+
+def test_the_summary_counts_erasure_requests_and_rows_dropped_at_ingest(tmp_path):
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        con.execute("create schema erasure")
+        con.execute("create table erasure.requests as select * from (values ('er-1', 'erased'), ('er-2', 'erased'), "
+                    "('er-3', 'not_found'), ('er-4', 'pending')) t(request_id, status)")
+        con.execute("create table erasure.dropped_at_ingest as select * from (values ('contacts', null, 'a.csv', 2), "
+                    "('events', '2026-10-01', 'e.jsonl', 3), ('events', '2026-10-02', 'f.jsonl', 4)) "
+                    "t(dataset, partition_key, source_file, rows)")
+        summary = warehouse_summary(con)
+    assert summary["erasure"] == {"requests": {"erased": 2, "not_found": 1, "pending": 1},
+                                  "dropped_at_ingest": {"contacts": 2, "events": 7}}
+    lines = format_summary(summary).splitlines()
+    at = lines.index("Erasure (reports in reports/erasure/):")
+    assert lines[at + 1] == "  requests: 2 erased, 1 not_found, 1 pending"
+    assert lines[at + 2].endswith("contacts 2, events 7")
+    without = format_summary({**summary, "erasure": {"requests": {}, "dropped_at_ingest": {}}})
+    assert "Erasure" not in without
 
 
 def test_each_failure_in_one_line_and_failed_assets_not_listed_as_blocked():

@@ -15,7 +15,8 @@ final as (
         suppression.reason,
         suppression.suppressed_at
     from emails
-    inner join suppression on suppression.email = emails.email
+    -- the suppression list holds hashes only (stg_esp__suppressions)
+    inner join suppression on suppression.email_sha256 = {{ sha256_hex("emails.email") }}
 )
 
 select * from final

@@ -12,6 +12,7 @@ _EXPORTS = {
     "table_exists": "duckdb_tables",
     "write_table": "duckdb_tables",
     "REPO_ROOT": "paths",
+    "email_key": "pii",
     "mask_pii": "pii",
     "sha256_hex": "pii",
     "FAILED_ASSETS": "run_summary",

@@ -39,6 +39,12 @@ def sha256_hex(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
+def email_key(email: str) -> str:
+    """SHA-256 hex of the trimmed, lower-cased email: how an address is keyed wherever the address itself must
+    not be kept (the enrichment cache and lookups, erasure tombstones, the suppression table)."""
+    return sha256_hex(email.strip().lower())
+
+
 def mask_pii(text: str) -> str:
     """Replace emails and phone-like digit runs by a short stable hash, e.g. <email:1f2e3d4c>."""
     text = EMAIL_RE.sub(lambda m: f"<email:{sha256_hex(m.group(0).lower())[:8]}>", text)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import duckdb
 
 # the warehouse's schemas in data-flow order: the summary lists their tables in this order
-SCHEMA_ORDER = ("raw", "quarantine", "staging", "identity", "intermediate", "marts", "enrichment", "scoring",
-                "segments")
+SCHEMA_ORDER = ("raw", "quarantine", "staging", "identity", "erasure", "intermediate", "marts", "enrichment",
+                "scoring", "segments")
 # metadata key of a step's failure naming the assets it is about (e.g. the model whose dbt test failed), when
 # they are not simply the step's assets that were not materialized
 FAILED_ASSETS = "failed_assets"
@@ -47,7 +47,17 @@ def warehouse_summary(con: duckdb.DuckDBPyConnection) -> dict:
         files = [{"dataset": d, "file": f, "reason": r, "message": m}
                  for d, f, r, m in con.execute(
                      "select dataset, source_file, reason, message from quarantine.files order by 1, 2").fetchall()]
-    return {"rows": rows, "redelivered": redelivered, "quarantine": quarantine, "file_problems": files}
+    return {"rows": rows, "redelivered": redelivered, "quarantine": quarantine, "file_problems": files,
+            "erasure": _erasure_summary(con, rows)}
+
+
+def _erasure_summary(con: duckdb.DuckDBPyConnection, rows: dict) -> dict:
+    """Erasure requests by status and the rows of erased persons the last loads dropped, per dataset."""
+    requests = dict(con.execute("select status, count(*) from erasure.requests group by 1 order by 1").fetchall()
+                    ) if "erasure.requests" in rows else {}
+    dropped = dict(con.execute("select dataset, sum(rows)::bigint from erasure.dropped_at_ingest group by 1 "
+                               "order by 1").fetchall()) if "erasure.dropped_at_ingest" in rows else {}
+    return {"requests": requests, "dropped_at_ingest": dropped}
 
 
 def gate_entry(name: str, asset: str, passed: bool, metadata: dict) -> dict:
@@ -76,6 +86,12 @@ def format_summary(summary: dict, gates: list[dict] | None = None, reports: dict
     out = ["Rows per table (data-flow order):", *_rows_lines(summary)]
     out.append("Quarantined lines (file, line, raw text and reason in quarantine.events / quarantine.records):")
     out += [f"  {q['dataset']:<12} {q['reason']:<20} {q['rows']:>10,}" for q in summary["quarantine"]] or ["  none"]
+    erasure = summary.get("erasure") or {}
+    if erasure.get("requests"):
+        out.append("Erasure (reports in reports/erasure/):")
+        out.append("  requests: " + ", ".join(f"{n:,} {status}" for status, n in erasure["requests"].items()))
+        out.append("  rows of erased persons dropped at ingest (never written): "
+                   + (", ".join(f"{d} {n:,}" for d, n in erasure["dropped_at_ingest"].items()) or "none"))
     if summary["file_problems"]:
         out.append("Files not loaded (quarantine.files):")
         out += [f"  {f['file']}: {f['message']}" for f in summary["file_problems"]]

@@ -27,6 +27,8 @@ _EXPORTS = {
     "rejections_by_reason": "normalize",
     "normalize_country": "normalize",
     "normalize_gender": "normalize",
+    "normalize_email": "normalize",
+    "normalize_phone": "normalize",
     "register_ids": "pair_tables",
     "register_scored": "pair_tables",
     "append_ledger": "review",

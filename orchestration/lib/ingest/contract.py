@@ -110,6 +110,14 @@ class TableSpec:
     typed: tuple[tuple[str, str], ...] = ()   # (column, kind): kind in timestamp, number, integer, boolean
     allowed: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (column, allowed values) when non-empty
     optional: tuple[str, ...] = ()  # contract columns that may be absent from the header
+    hashed: tuple[str, ...] = ()   # stored as <column>_sha256 (of the trimmed, lower-cased text), never as text
+
+    def stored_name(self, column: str) -> str:
+        """The raw table's column for contract column `column`."""
+        return f"{column}_sha256" if column in self.hashed else column
+
+    def stored_columns(self) -> tuple[str, ...]:
+        return tuple(self.stored_name(c) for c in self.columns)
 
 
 BOOLEAN_VALUES = ("true", "false", "1", "0", "yes", "no", "t", "f", "y", "n")
@@ -150,6 +158,8 @@ TABLES: dict[str, TableSpec] = {
             key=("email",),
             typed=(("at", "timestamp"),),
             allowed=(("reason", ("unsubscribed", "bounced", "complained", "erasure")),),
+            # the suppression list outlives the people on it (an erasure request above all): only the hash
+            hashed=("email",),
         ),
     )
 }

@@ -9,7 +9,8 @@
 - quarantine.events / quarantine.records: bad lines with file, line, reason and the raw text.
 - quarantine.files: whole files we could not read (empty, truncated gzip, missing column, ...).
 
-Every load returns stats that reconcile exactly: lines read = kept + quarantined + redelivered.
+Every load returns stats that reconcile exactly: lines read = kept + quarantined + redelivered + erased,
+where `erased` are the rows of persons already erased (erasure tombstones, lib/erasure), never written.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from orchestration.lib.core import email_key
+from orchestration.lib.core.pii import EMAIL_RE
+from orchestration.lib.erasure import record_dropped, row_erased_sql, text_erased_sql
 from orchestration.lib.ingest import contract
 from orchestration.lib.ingest.manifest import EVENT_FILES_DDL, record_loaded_files
 from orchestration.lib.ingest.contract import InputFileError, TableSpec
@@ -71,7 +75,13 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_event_ddl())
     con.execute(EVENT_FILES_DDL)
     for spec in contract.TABLES.values():
-        cols = ", ".join(f"{q(c)} varchar" for c in spec.columns)
+        stored = spec.stored_columns()
+        present = [r[0] for r in con.execute("select column_name from information_schema.columns where "
+                                             "table_schema = 'raw' and table_name = ?", [spec.name]).fetchall()]
+        if present and not set(stored) <= set(present):
+            # written by an older microseg (the suppression list held addresses): rebuilt from the landing
+            con.execute(f"drop table raw.{spec.name}")
+        cols = ", ".join(f"{q(c)} varchar" for c in stored)
         con.execute(f"create table if not exists raw.{spec.name} "
                     f"(source_file varchar, line_no integer, {cols}, extra json)")
 
@@ -105,16 +115,17 @@ class EventDayStats:
     kept: int = 0
     redelivered: int = 0
     quarantined: int = 0
+    erased: int = 0          # lines of persons already erased: never written, not even to quarantine
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     file_problems: list[FileProblem] = field(default_factory=list)
 
     @property
     def reconciles(self) -> bool:
-        return self.lines_read == self.kept + self.quarantined + self.redelivered
+        return self.lines_read == self.kept + self.quarantined + self.redelivered + self.erased
 
     def add(self, other: "EventDayStats") -> None:
         """Accumulate another day's counts into these (totals over several days)."""
-        for name in ("files", "lines_read", "kept", "quarantined", "redelivered"):
+        for name in ("files", "lines_read", "kept", "quarantined", "redelivered", "erased"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for reason, n in other.quarantine_reasons.items():
             self.quarantine_reasons[reason] = self.quarantine_reasons.get(reason, 0) + n
@@ -229,6 +240,7 @@ def load_event_days(con: duckdb.DuckDBPyConnection, landing: Path, days: dict[st
         con.execute(EVENT_PARSE_SQL, {"tolerance_us": int(tolerance_hours * 3_600_000_000)})
     finally:
         con.unregister("_event_lines")
+    _mark_erased_events(con)
     day_list = [date.fromisoformat(d) for d in days]
     # nothing already loaded is lost: rows from a file that cannot be read now stay as they were
     unreadable = [p.source_file for st in all_stats for p in st.file_problems] or [""]
@@ -243,11 +255,11 @@ def load_event_days(con: duckdb.DuckDBPyConnection, landing: Path, days: dict[st
         con.execute(f"""
             insert into raw.events
             select {", ".join(EVENT_COLUMNS)}
-            from _event_lines_parsed where reason is null""")   # already in day, file, line order
+            from _event_lines_parsed where reason is null and not erased""")   # in day, file, line order
         con.execute("""
             insert into quarantine.events
             select received_date, source_file, line_no, reason, raw_line
-            from _event_lines_parsed where reason is not null""")
+            from _event_lines_parsed where reason is not null and not erased""")
         for stats in all_stats:
             for p in stats.file_problems:
                 con.execute("insert into quarantine.files values ('events', ?, ?, ?, ?)",
@@ -259,17 +271,32 @@ def load_event_days(con: duckdb.DuckDBPyConnection, landing: Path, days: dict[st
         raise
     reasons: dict[str, dict[str, int]] = {}
     for day, reason, n in con.execute("""select strftime(received_date, '%Y-%m-%d'), reason, count(*)
-                                         from _event_lines_parsed where reason is not null
+                                         from _event_lines_parsed where reason is not null and not erased
                                          group by all order by all""").fetchall():
         reasons.setdefault(day, {})[reason] = n
+    erased = dict(con.execute("select strftime(received_date, '%Y-%m-%d'), count(*) from _event_lines_parsed "
+                              "where erased group by 1").fetchall())
+    record_dropped(con, "events", list(days), "select strftime(received_date, '%Y-%m-%d'), source_file, count(*) "
+                                              "as rows from _event_lines_parsed where erased group by all")
     redelivered = redelivered_by_day(con, list(days), exclude_files=unreadable)
     for stats in all_stats:
         stats.quarantine_reasons = reasons.get(stats.received_date, {})
         stats.quarantined = sum(stats.quarantine_reasons.values())
         stats.redelivered = redelivered.get(stats.received_date, 0)
-        stats.kept = stats.lines_read - stats.quarantined - stats.redelivered
+        stats.erased = erased.get(stats.received_date, 0)
+        stats.kept = stats.lines_read - stats.quarantined - stats.redelivered - stats.erased
     con.execute("drop table if exists _event_lines_parsed")
     return all_stats
+
+
+def _mark_erased_events(con: duckdb.DuckDBPyConnection) -> None:
+    """Add `erased` to the parsed lines: a line of someone already erased (by userId, anonymousId or the email
+    of its traits; a broken line by any token of its text)."""
+    valid = row_erased_sql(con, ["user_id", "anonymous_id"],
+                           {"email": "json_extract_string(traits, '$.email')"})
+    broken = text_erased_sql(con, "raw_line")
+    con.execute("create or replace temp table _event_lines_parsed as select *, "
+                f"case when reason is null then {valid} else {broken} end as erased from _event_lines_parsed")
 
 
 @dataclass
@@ -301,12 +328,15 @@ def load_received_days(con: duckdb.DuckDBPyConnection, landing: Path, keys: list
                 warn(f"{problem.source_file}: {problem.message}")
             totals.add(stats)
             per_day.append({"day": stats.received_date, "lines": stats.lines_read, "kept": stats.kept,
-                            "quarantined": stats.quarantined, "redelivered": stats.redelivered})
+                            "quarantined": stats.quarantined, "redelivered": stats.redelivered,
+                            "erased": stats.erased})
         done += len(batch)
         progress(f"[{done}/{len(keys)} days] {totals.lines_read:,} lines so far, {totals.kept:,} kept, "
-                 f"{totals.quarantined:,} quarantined, {totals.redelivered:,} redelivered")
+                 f"{totals.quarantined:,} quarantined, {totals.redelivered:,} redelivered"
+                 + (f", {totals.erased:,} erased" if totals.erased else ""))
     if not totals.reconciles:   # never silently lose a line
-        raise ValueError(f"events do not reconcile: {totals.to_dict()}")
+        raise ValueError(f"events do not reconcile (read = kept + quarantined + redelivered + erased): "
+                         f"{totals.to_dict()}")
     return ReceivedDaysLoad(totals, per_day)
 
 
@@ -346,6 +376,7 @@ class TableStats:
     records_read: int = 0
     kept: int = 0
     quarantined: int = 0
+    erased: int = 0          # records of persons already erased: never written, not even to quarantine
     blank_lines: int = 0
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     carried_over: int = 0   # rows kept from an earlier load of a file that cannot be read now
@@ -354,7 +385,7 @@ class TableStats:
 
     @property
     def reconciles(self) -> bool:
-        return self.records_read == self.kept + self.quarantined
+        return self.records_read == self.kept + self.quarantined + self.erased
 
     def to_dict(self) -> dict:
         return asdict(self) | {"reconciles": self.reconciles}
@@ -422,6 +453,18 @@ def _reason_sql(spec: TableSpec) -> tuple[str, str]:
     return ("case " + " ".join(whens_reason) + " end", "case " + " ".join(whens_detail) + " end")
 
 
+def _stored_sql(spec: TableSpec, column: str) -> str:
+    """The SQL giving the stored value of contract column `column` of _records_checked (a hash, for hashed)."""
+    return f"sha256(lower(trim({q(column)})))" if column in spec.hashed else q(column)
+
+
+def _masked(spec: TableSpec, text: str | None) -> str | None:
+    """A rejected line's text as quarantine keeps it: a hashed dataset's addresses as their hash."""
+    if not spec.hashed or text is None:
+        return text
+    return EMAIL_RE.sub(lambda m: f"sha256:{email_key(m.group(0))}", text)
+
+
 def load_table(con: duckdb.DuckDBPyConnection, landing: Path, spec: TableSpec) -> TableStats:
     """Rebuild raw.<spec.name> from every file of the dataset; bad records go to quarantine.records."""
     files = contract.table_files(landing, spec)
@@ -453,18 +496,31 @@ def load_table(con: duckdb.DuckDBPyConnection, landing: Path, spec: TableSpec) -
         "source_file": pa.array([r[0] for r in rejected], pa.string()),
         "line_no": pa.array([r[1] for r in rejected], pa.int32()),
         "reason": pa.array([r[2] for r in rejected], pa.string()),
-        "detail": pa.array([r[3] for r in rejected], pa.string()),
-        "raw_line": pa.array([r[4] for r in rejected], pa.string()),
+        "detail": pa.array([_masked(spec, r[3]) for r in rejected], pa.string()),
+        "raw_line": pa.array([_masked(spec, r[4]) for r in rejected], pa.string()),
     })
     con.register("_rejected", rejected_table)
-    cols = ", ".join(q(c) for c in spec.columns)
+    cols = ", ".join(f"{_stored_sql(spec, c)} as {q(spec.stored_name(c))}" for c in spec.columns)
+    # a hashed dataset (the suppression list) holds no personal data and keeps an erased person's request
+    erased_row = "false" if spec.hashed else row_erased_sql(con, list(spec.columns))
+    erased_line = "false" if spec.hashed else text_erased_sql(con, "raw_line")
     try:
         con.execute(f"""create or replace temp table _records_checked as
-                        select *, {reason_sql} as _reason, {detail_sql} as _detail from _records""")
-        con.execute("create or replace temp table _rejected_rows as select * from _rejected")
+                        select *, {reason_sql} as _reason, {detail_sql} as _detail, {erased_row} as _erased
+                        from _records""")
+        con.execute(f"""create or replace temp table _rejected_rows as
+                        select * exclude (raw_line), raw_line, {erased_line} as _erased
+                        from _rejected""")
     finally:
         con.unregister("_records")
         con.unregister("_rejected")
+    erased = con.execute("select (select count(*) from _records_checked where _erased) + "
+                         "(select count(*) from _rejected_rows where _erased)").fetchall()[0][0]
+    record_dropped(con, spec.name, None, "select null, source_file, count(*) as rows from (select source_file from "
+                                         "_records_checked where _erased union all select source_file from "
+                                         "_rejected_rows where _erased) group by all")
+    con.execute("delete from _records_checked where _erased")
+    con.execute("delete from _rejected_rows where _erased")
     # nothing already loaded is lost: rows from a file that cannot be read now stay as they were
     keep = {"keep": [p.source_file for p in stats.file_problems] or [""]}
     con.execute(f"create or replace temp table _previous as select * from raw.{spec.name} "
@@ -483,9 +539,10 @@ def load_table(con: duckdb.DuckDBPyConnection, landing: Path, spec: TableSpec) -
                     "and source_file not in (select unnest($keep))", {"dataset": spec.name, **keep})
         con.execute(f"""insert into quarantine.records
                         select ?, source_file, line_no, _reason, _detail,
-                               concat_ws(',', {', '.join(f"coalesce({q(c)}, '')" for c in spec.columns)})
+                               concat_ws(',', {', '.join(f"coalesce({_stored_sql(spec, c)}, '')" for c in spec.columns)})
                         from _records_checked where _reason is not null""", [spec.name])
-        con.execute("insert into quarantine.records select ?, * from _rejected_rows", [spec.name])
+        con.execute("insert into quarantine.records select ?, source_file, line_no, reason, detail, raw_line "
+                    "from _rejected_rows", [spec.name])
         con.execute("delete from quarantine.files where dataset = ?", [spec.name])
         for p in stats.file_problems:
             con.execute("insert into quarantine.files values (?, null, ?, ?, ?)",
@@ -500,6 +557,7 @@ def load_table(con: duckdb.DuckDBPyConnection, landing: Path, spec: TableSpec) -
     stats.quarantined = sum(stats.quarantine_reasons.values())
     stats.kept = con.execute(f"select count(*) from raw.{spec.name}").fetchall()[0][0] - stats.carried_over
     stats.records_read = records_all.num_rows + len(rejected)
+    stats.erased = erased
     con.execute("drop table if exists _records_checked; drop table if exists _rejected_rows; "
                 "drop table if exists _previous")
     return stats

@@ -8,15 +8,10 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
-from orchestration.lib.core import sha256_hex
+from orchestration.lib.core import email_key  # noqa: F401 (the key of a person here: re-exported)
 from orchestration.lib.enrichment.http.config import HttpProviderConfig, is_finite_number, redact_url
 
 STATUSES = ("found", "unknown", "failed")
-
-
-def email_key(email: str) -> str:
-    """SHA-256 hex of the trimmed, lower-cased email: the cache key and the hashed lookup value."""
-    return sha256_hex(email.strip().lower())
 
 
 @dataclass(frozen=True)
