@@ -62,6 +62,7 @@ def forget(emails: tuple[str, ...], phone: str | None, request_file: Path | None
     import duckdb
 
     from orchestration.lib.erasure import add_requests, apply_erasures, compact_database, write_report
+    from orchestration.lib.ingest import prepare
 
     if not emails and not phone and not request_file:
         raise click.UsageError("say whom to forget: --email ADDRESS, --phone NUMBER or --file CSV")
@@ -83,6 +84,7 @@ def forget(emails: tuple[str, ...], phone: str | None, request_file: Path | None
         raise click.ClickException(f"{settings.warehouse} is in use by another process (a run, or the UI "
                                    f"materializing): retry when it ends. ({one_line(str(exc))[:200]})") from exc
     with con:
+        prepare(con)   # the raw tables as this version writes them (an older suppression list is hashed)
         added = add_requests(con, requests, now)
         for r in requests:
             state = "recorded" if r.request_id in added else "already recorded"

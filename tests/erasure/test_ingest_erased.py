@@ -231,3 +231,21 @@ def test_the_suppression_list_keeps_an_erased_persons_rows(con, landing):
     assert (stats.kept, stats.erased) == (2, 0)
     assert con.execute("select email_sha256, reason from raw.suppression where line_no = 2").fetchall() == [
         (email_key(ERASED_EMAIL), "erasure")]
+
+
+def test_a_suppression_list_written_by_an_older_version_is_hashed_in_place(tmp_path):
+    import duckdb
+
+    from orchestration.lib.core import email_key
+    from orchestration.lib.ingest import prepare
+
+    with duckdb.connect(str(tmp_path / "old.duckdb")) as con:
+        con.execute("create schema raw")
+        con.execute("create table raw.suppression (source_file varchar, line_no integer, email varchar, "
+                    "reason varchar, \"at\" varchar, extra json)")
+        con.execute("insert into raw.suppression values ('s.csv', 2, ' Old@Example.com ', 'erasure', null, null)")
+        prepare(con)
+        columns = [r[0] for r in con.execute("select column_name from information_schema.columns where "
+                                             "table_schema = 'raw' and table_name = 'suppression'").fetchall()]
+        rows = con.execute("select email_sha256, reason from raw.suppression").fetchall()
+    assert "email" not in columns and rows == [(email_key("old@example.com"), "erasure")]

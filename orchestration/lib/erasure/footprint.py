@@ -54,26 +54,22 @@ def named_params(sql: str, params: dict) -> dict:
     return {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
 
 
-def _has(con, schema: str, table: str) -> bool:
-    return table_exists(con, schema, table)
-
-
 def find_footprint(con: duckdb.DuckDBPyConnection, email_hashes: set[str], phone_hashes: set[str]) -> Footprint:
     """The footprint of the person(s) holding any of the hashed addresses / phones (empty when none does)."""
     fp = Footprint()
     p = {"e": sorted(email_hashes), "p": sorted(phone_hashes)}
-    if _has(con, "identity", "contacts_normalized"):
+    if table_exists(con, "identity", "contacts_normalized"):
         fp.contact_ids |= {r[0] for r in _rows(con, """select contact_id from identity.contacts_normalized
             where email_hash in (select unnest($e)) or phone_hash in (select unnest($p))""", p)}
-    if _has(con, "raw", "contacts"):
+    if table_exists(con, "raw", "contacts"):
         fp.contact_ids |= {r[0] for r in _rows(con, """select trim(contact_id) from raw.contacts
             where sha256(lower(trim(email))) in (select unnest($e)) and nullif(trim(contact_id), '') is not null""", p)}
-    if _has(con, "raw", "events"):
+    if table_exists(con, "raw", "events"):
         for user_id, anonymous_id in _rows(con, """select user_id, anonymous_id from raw.events
                 where sha256(lower(trim(json_extract_string(traits, '$.email')))) in (select unnest($e))""", p):
             fp.user_ids |= {user_id} - {None}
             fp.anonymous_ids |= {anonymous_id} - {None}
-    if _has(con, "raw", "orders"):
+    if table_exists(con, "raw", "orders"):
         for order_id, contact_id, email in _rows(con, """select trim(order_id), nullif(trim(contact_id), ''),
                 lower(trim(email)) from raw.orders where sha256(lower(trim(email))) in (select unnest($e))""", p):
             fp.order_ids.add(order_id)
@@ -86,7 +82,7 @@ def find_footprint(con: duckdb.DuckDBPyConnection, email_hashes: set[str], phone
 
 def _expand_through_identity_map(con, fp: Footprint) -> None:
     """Every id of every person one of the found ids resolves to (the map is already transitive)."""
-    if not _has(con, "identity", "identity_map"):
+    if not table_exists(con, "identity", "identity_map"):
         return
     ids = [f"{t}:{v}" for t, values in fp.ids().items() for v in values]
     fp.person_ids |= {r[0] for r in _rows(con, """select distinct person_id from identity.identity_map
@@ -99,12 +95,12 @@ def _expand_through_identity_map(con, fp: Footprint) -> None:
 def _gather_values(con, fp: Footprint, p: dict) -> None:
     """The addresses, phones, names and orders of the whole person, as the warehouse holds them."""
     c = {"c": sorted(fp.contact_ids), "u": sorted(fp.user_ids), "a": sorted(fp.anonymous_ids), **p}
-    if _has(con, "identity", "contacts_normalized"):
+    if table_exists(con, "identity", "contacts_normalized"):
         for email, phone in _rows(con, """select email, phone_e164 from identity.contacts_normalized
                 where contact_id in (select unnest($c))""", c):
             fp.emails |= {email.strip().lower()} if email else set()
             fp.phones |= {phone} if phone else set()
-    if _has(con, "raw", "contacts"):
+    if table_exists(con, "raw", "contacts"):
         for file, line, email, phone, first, last in _rows(con, """select source_file, line_no, email, phone,
                 first_name, last_name from raw.contacts where trim(contact_id) in (select unnest($c))""", c):
             fp.landing_rows.add(("contacts", file, line))
@@ -112,25 +108,25 @@ def _gather_values(con, fp: Footprint, p: dict) -> None:
             fp.phones |= {phone.strip()} if (phone or "").strip() else set()
             name = " ".join(x.strip() for x in (first, last) if (x or "").strip())
             fp.names |= {name} if " " in name else set()
-    if _has(con, "raw", "events"):
+    if table_exists(con, "raw", "events"):
         for file, line, email, order_id in _rows(con, """select source_file, line_no,
                 json_extract_string(traits, '$.email'), order_id from raw.events
                 where user_id in (select unnest($u)) or anonymous_id in (select unnest($a))""", c):
             fp.landing_rows.add(("events", file, line))
             fp.emails |= {email.strip().lower()} if (email or "").strip() else set()
             fp.order_ids |= {order_id} if order_id else set()
-    if _has(con, "raw", "orders"):
+    if table_exists(con, "raw", "orders"):
         emails = {"em": sorted(fp.emails)}
         for file, line, order_id in _rows(con, """select source_file, line_no, trim(order_id) from raw.orders
                 where trim(contact_id) in (select unnest($c)) or lower(trim(email)) in (select unnest($em))
                 or trim(order_id) in (select unnest($o))""", {**c, **emails, "o": sorted(fp.order_ids)}):
             fp.landing_rows.add(("orders", file, line))
             fp.order_ids.add(order_id)
-    if _has(con, "raw", "suppression"):
+    if table_exists(con, "raw", "suppression"):
         for file, line in _rows(con, "select source_file, line_no from raw.suppression "
                                      "where email_sha256 in (select unnest($e))", p):
             fp.landing_rows.add(("suppression", file, line))
-    if _has(con, "raw", "order_items"):
+    if table_exists(con, "raw", "order_items"):
         for file, line in _rows(con, "select source_file, line_no from raw.order_items "
                                      "where trim(order_id) in (select unnest($o))", {"o": sorted(fp.order_ids)}):
             fp.landing_rows.add(("order_items", file, line))

@@ -107,22 +107,10 @@ def add_requests(con: duckdb.DuckDBPyConnection, requests: list[ErasureRequest],
     return added
 
 
-def hash_legacy_suppression(con: duckdb.DuckDBPyConnection) -> None:
-    """A raw.suppression written by an older microseg holds addresses: replace them by their hash in place."""
-    columns = {r[0] for r in con.execute("select column_name from information_schema.columns "
-                                         "where table_schema = 'raw' and table_name = 'suppression'").fetchall()}
-    if "email" in columns and "email_sha256" not in columns:
-        con.execute("alter table raw.suppression add column email_sha256 varchar")
-        con.execute("update raw.suppression set email_sha256 = sha256(lower(trim(email))) "
-                    "where nullif(trim(email), '') is not null")
-        con.execute("alter table raw.suppression drop column email")
-
-
 def requests_from_suppression(con: duckdb.DuckDBPyConnection, now: datetime) -> list[str]:
     """The `erasure` rows of raw.suppression (an ESP's or CRM's deletion requests) as requests."""
     if not table_exists(con, "raw", "suppression"):
         return []
-    hash_legacy_suppression(con)
     rows = con.execute("""select email_sha256, min(source_file || ':' || line_no)
                           from raw.suppression
                           where lower(trim(reason)) = 'erasure' and email_sha256 is not null

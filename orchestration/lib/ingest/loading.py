@@ -78,9 +78,14 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
         stored = spec.stored_columns()
         present = [r[0] for r in con.execute("select column_name from information_schema.columns where "
                                              "table_schema = 'raw' and table_name = ?", [spec.name]).fetchall()]
-        if present and not set(stored) <= set(present):
-            # written by an older microseg (the suppression list held addresses): rebuilt from the landing
-            con.execute(f"drop table raw.{spec.name}")
+        for column in spec.hashed:
+            if column in present and spec.stored_name(column) not in present:
+                # written by an older microseg (the suppression list held addresses): hashed in place
+                hashed = q(spec.stored_name(column))
+                con.execute(f"alter table raw.{spec.name} add column {hashed} varchar")
+                con.execute(f"update raw.{spec.name} set {hashed} = sha256(lower(trim({q(column)}))) "
+                            f"where nullif(trim({q(column)}), '') is not null")
+                con.execute(f"alter table raw.{spec.name} drop column {q(column)}")
         cols = ", ".join(f"{q(c)} varchar" for c in stored)
         con.execute(f"create table if not exists raw.{spec.name} "
                     f"(source_file varchar, line_no integer, {cols}, extra json)")
@@ -294,6 +299,9 @@ def _mark_erased_events(con: duckdb.DuckDBPyConnection) -> None:
     of its traits; a broken line by any token of its text)."""
     valid = row_erased_sql(con, ["user_id", "anonymous_id"],
                            {"email": "json_extract_string(traits, '$.email')"})
+    if valid == "false":   # no tombstones (the usual case): no pass over the lines
+        con.execute("alter table _event_lines_parsed add column erased boolean default false")
+        return
     broken = text_erased_sql(con, "raw_line")
     con.execute("create or replace temp table _event_lines_parsed as select *, "
                 f"case when reason is null then {valid} else {broken} end as erased from _event_lines_parsed")
