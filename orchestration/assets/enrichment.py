@@ -3,7 +3,8 @@
 Thin glue: read the persons enrichment may look at (lib/enrichment/warehouse.py: erased persons never,
 suppressed ones never sent to a vendor), call lib/enrichment (reference, http, inference), write
 `enrichment.<table>`, report metadata. dbt's profiles_enriched then chooses per attribute
-(declared > third_party > reference > inferred).
+(declared > third_party > reference > inferred). Each asset writes in one transaction: killed at any point, it
+leaves its tables (the lookup cache included) as they were or as new.
 """
 
 
@@ -12,7 +13,7 @@ import pandas as pd
 from dagster_duckdb import DuckDBResource
 
 from orchestration.constants import DUCKDB_POOL, GROUP_ENRICHMENT, OWNERS
-from orchestration.lib.core import markdown_table
+from orchestration.lib.core import markdown_table, transaction
 from orchestration.lib.enrichment import (
     InferenceConfig,
     ReferenceProvider,
@@ -66,7 +67,7 @@ def third_party_attributes(context: dg.AssetExecutionContext, microseg: Microseg
     reason, write nothing and are retried next run. Suppressed and erased persons are never sent. Empty with
     `enrichment_provider: reference`. A refused API key (401/403) fails the asset at once."""
     as_of = microseg.as_of_for(context)
-    with duckdb.get_connection() as con:
+    with duckdb.get_connection() as con, transaction(con):   # the cache's new answers and the attributes
         provider = enrichment.person_lookup(con, progress=lambda done, total: context.log.info(
             f"person lookups: {done:,}/{total:,}"))
         if provider is None:

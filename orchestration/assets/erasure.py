@@ -2,6 +2,8 @@
 
 Thin glue: lib/erasure finds each person, purges every table and file, keeps hashed tombstones (which ingest
 then uses to drop the person's rows for good), rewrites the warehouse file and writes the erasure reports.
+The purge is one transaction; the compaction follows its commit (and is owed until done: a run killed before
+it ends has the next run's erasure step do it).
 """
 
 from datetime import datetime, timezone
@@ -12,7 +14,7 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.constants import DUCKDB_POOL, GROUP_ERASURE, OWNERS
 from orchestration.lib.core import markdown_table
-from orchestration.lib.erasure import apply_erasures, compact_database, write_report
+from orchestration.lib.erasure import apply_erasures, compact_database, compaction_due, write_report
 from orchestration.lib.ingest import TABLES
 from orchestration.resources.settings import MicrosegResource
 
@@ -37,8 +39,9 @@ def erasure_tombstones(context: dg.AssetExecutionContext, microseg: MicrosegReso
         results = apply_erasures(con, datetime.now(timezone.utc).replace(tzinfo=None), context.run_id,
                                  erasure_folders(microseg), progress=context.log.info)
         tombstones = con.execute("select count(*) from erasure.tombstones").fetchall()[0][0]
+        owed = compaction_due(con)
     reports = [write_report(r, microseg.reports_path / "erasure") for r in results]
-    if results:
+    if results or owed:
         before, after = compact_database(duckdb.database)
         context.log.info(f"warehouse file rewritten without the erased rows: {before:,} -> {after:,} bytes")
     return dg.MaterializeResult(metadata={

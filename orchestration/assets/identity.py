@@ -1,6 +1,7 @@
 """Identity assets: normalized contacts -> scored candidate pairs -> clusters and the identity map.
 
-Thin glue: read a table, call lib/ (normalize, matching, identity), write tables, report metadata.
+Thin glue: read a table, call lib/ (normalize, matching, identity), write tables, report metadata. Each
+asset's tables are written in one transaction: killed at any point, it leaves them as they were or as new.
 """
 
 
@@ -8,7 +9,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from orchestration.constants import DUCKDB_POOL, GROUP_IDENTITY, OWNERS
-from orchestration.lib.core import markdown_table, write_table
+from orchestration.lib.core import markdown_table, transaction, write_table
 from orchestration.lib.identity import (
     contacts_config,
     matching_frame,
@@ -37,8 +38,9 @@ def contacts_normalized(context: dg.AssetExecutionContext, microseg: MicrosegRes
         staged = con.execute("select * from staging.stg_crm__contacts order by contact_id").df()
         context.log.info(f"normalizing {len(staged):,} contact records")
         normalized, rejections = normalize_contacts(staged, as_of.date())
-        write_table(con, "identity.contacts_normalized", normalized)
-        write_table(con, "identity.validation_report", rejections)
+        with transaction(con):
+            write_table(con, "identity.contacts_normalized", normalized)
+            write_table(con, "identity.validation_report", rejections)
     context.log.info(f"{len(normalized):,} contacts normalized; {len(rejections):,} values rejected")
     return dg.MaterializeResult(metadata={
         **microseg.run_metadata(context),
@@ -62,7 +64,7 @@ def match_pairs(context: dg.AssetExecutionContext, microseg: MicrosegResource,
         normalized = con.execute("select * from identity.contacts_normalized").df()
         scored = score_pairs(matching_frame(normalized), config, progress=context.log.info)
         register_scored(con, scored, name="scored_pairs")
-        con.execute("create or replace table identity.match_pairs as select * from scored_pairs "
+        con.execute("create or replace table identity.match_pairs as select * from scored_pairs "   # one statement
                     "order by left_id, right_id")
     model = scored.model.to_dict(config)
     return dg.MaterializeResult(metadata={
@@ -98,10 +100,8 @@ def identity_map(context: dg.AssetExecutionContext, microseg: MicrosegResource, 
     config = _config(microseg)
     as_of = microseg.as_of_text(context)
     review_dir = microseg.review_path
-    with duckdb.get_connection() as con:
+    with duckdb.get_connection() as con:   # the tables in one transaction, then queue.csv
         resolved = resolve_identities(con, config, review_dir, context.run_id, as_of, progress=context.log.info)
-        write_table(con, "identity.identity_map", resolved.identity_map)
-        write_table(con, "identity.clusters", resolved.person_clusters)
     context.log.info(f"{resolved.contact_records:,} contact records -> {len(resolved.person_clusters):,} CRM "
                      f"persons; {resolved.persons:,} persons in all; review queue {resolved.review_queue:,}; "
                      f"ledger +{resolved.ledger_entries_appended:,}")

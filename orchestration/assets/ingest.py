@@ -1,4 +1,8 @@
-"""Ingest assets: the landing folder into raw.* tables of the DuckDB warehouse (bad lines to quarantine.*)."""
+"""Ingest assets: the landing folder into raw.* tables of the DuckDB warehouse (bad lines to quarantine.*).
+
+Each asset writes in one transaction (lib/ingest/loading.py): killed at any point, it leaves the tables as
+they were before it or as they are after it.
+"""
 
 
 import warnings
@@ -8,7 +12,7 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.constants import DUCKDB_POOL, GROUP_INGEST, OWNERS, RECEIVED_DAYS
 from orchestration.lib.core import markdown_table
-from orchestration.lib.ingest import TABLES, FileProblem, TableSpec, load_received_days, load_table, prepare
+from orchestration.lib.ingest import TABLES, FileProblem, TableSpec, load_received_days, load_table
 from orchestration.resources.settings import MicrosegResource
 
 received_days = dg.DynamicPartitionsDefinition(name=RECEIVED_DAYS)
@@ -82,8 +86,7 @@ def build_table_asset(spec: TableSpec) -> dg.AssetsDefinition:
     def _asset(context: dg.AssetExecutionContext, microseg: MicrosegResource,
                duckdb: DuckDBResource) -> dg.MaterializeResult:
         with duckdb.get_connection() as con:
-            prepare(con)
-            stats = load_table(con, microseg.landing_path, spec)
+            stats = load_table(con, microseg.landing_path, spec)   # one transaction, with the tables' DDL
         if stats.files == 0:
             context.log.warning(f"no {spec.name} files in {microseg.landing_path / spec.folder}")
         for p in stats.file_problems:

@@ -7,7 +7,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from orchestration.constants import GROUP_REPORTING, OWNERS
-from orchestration.lib.core import format_summary, gate_entry, markdown_table, warehouse_summary
+from orchestration.lib.core import format_summary, gate_entry, markdown_table, warehouse_summary, write_text_atomic
 from orchestration.resources.settings import MicrosegResource
 
 STAGED = ["stg_tracking__events", "stg_crm__contacts", "stg_shop__orders", "stg_shop__order_items",
@@ -43,10 +43,9 @@ def load_report(context: dg.AssetExecutionContext, microseg: MicrosegResource,
     gates = load_gates(context)
     out = microseg.reports_path
     out.mkdir(parents=True, exist_ok=True)
-    (out / "load_report.json").write_text(json.dumps({"as_of": as_of, **summary, "gates": gates}, indent=2),
-                                          encoding="utf-8")
+    write_text_atomic(out / "load_report.json", json.dumps({"as_of": as_of, **summary, "gates": gates}, indent=2))
     text = format_summary(summary, gates)
-    (out / "load_report.md").write_text(f"# Load report (as_of {as_of})\n\n```\n{text}\n```\n", encoding="utf-8")
+    write_text_atomic(out / "load_report.md", f"# Load report (as_of {as_of})\n\n```\n{text}\n```\n")
     return dg.MaterializeResult(metadata={
         **microseg.run_metadata(context),
         "path": dg.MetadataValue.path(str(out / "load_report.md")),

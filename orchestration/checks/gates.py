@@ -11,7 +11,7 @@ activation gate's frame depends on the segment and the run's parameters: lib/seg
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from orchestration.lib.core import markdown_table
+from orchestration.lib.core import markdown_table, transaction
 from orchestration.lib.enrichment import coverage, coverage_drops
 from orchestration.lib.segments import activation_gate_frame
 from orchestration.resources.enrichment import EnrichmentResource
@@ -119,7 +119,7 @@ create table if not exists enrichment.coverage_history (as_of timestamp, attribu
 def profiles_enriched_coverage(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource,
                                microseg: MicrosegResource, enrichment: EnrichmentResource) -> dg.AssetCheckResult:
     as_of = microseg.as_of_for(context).replace(tzinfo=None)
-    with duckdb.get_connection() as con:
+    with duckdb.get_connection() as con, transaction(con):   # this as_of's coverage replaced whole
         current = {a: c["coverage"] for a, c in coverage(con).items()}
         con.execute(COVERAGE_HISTORY_DDL)
         rows = con.execute("""

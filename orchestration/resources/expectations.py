@@ -15,6 +15,7 @@ import dagster as dg
 import pandas as pd
 
 from orchestration.constants import EXPECTATIONS_DIR
+from orchestration.lib.core import write_text_atomic
 
 # The files GE's page templates fetch from CDNs, shipped in the repository (README there: package, version,
 # license of each); copied next to the site, into static/vendor/.
@@ -198,7 +199,7 @@ def _build_data_docs(ctx, site: Path, key, suite_name: str) -> None:
             text = path.read_text(encoding="utf-8")
             local = localize_page(text, site_prefix(site, path))
             if local != text:
-                path.write_text(local, encoding="utf-8")
+                write_text_atomic(path, local)
 
 
 def copy_static_files(site: Path) -> None:

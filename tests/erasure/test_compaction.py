@@ -78,3 +78,34 @@ def test_a_failed_compaction_leaves_the_original_in_place(tmp_path):
         compact_database(path)
     assert path.read_bytes() == b"not a duckdb file at all" * 100
     assert sorted(p.name for p in tmp_path.iterdir()) == ["wh.duckdb"]
+
+
+def test_an_applied_erasure_owes_a_compaction_until_one_has_finished(tmp_path):
+    from datetime import datetime
+
+    from orchestration.lib.erasure import ErasureRequest, add_requests, apply_erasures, compaction_due
+    from tests.erasure.builders import ANNA_EMAIL, build_warehouse
+
+    path = tmp_path / "wh.duckdb"
+    with duckdb.connect(str(path)) as con:
+        build_warehouse(con)
+        add_requests(con, [ErasureRequest.from_address("nobody@example.com", None, "test")], datetime(2026, 10, 2))
+        apply_erasures(con, datetime(2026, 10, 2), "run-1", [])
+        assert not compaction_due(con)                  # nothing was deleted: nothing to rewrite
+        add_requests(con, [ErasureRequest.from_address(ANNA_EMAIL, None, "test")], datetime(2026, 10, 2))
+        apply_erasures(con, datetime(2026, 10, 2), "run-2", [])
+        # a run killed now (after the purge's commit, before the compaction) leaves the compaction owed
+        assert compaction_due(con)
+    compact_database(path)
+    with duckdb.connect(str(path)) as con:
+        assert not compaction_due(con)
+
+
+def test_the_log_of_a_killed_compaction_is_not_replayed_into_the_next(warehouse):
+    stale = warehouse.with_name("wh.duckdb.compacting")
+    stale.write_bytes(b"left over by a kill")
+    stale.with_name(stale.name + ".wal").write_bytes(b"its write-ahead log")
+    compact_database(warehouse)
+    assert sorted(p.name for p in warehouse.parent.iterdir()) == ["wh.duckdb"]
+    with duckdb.connect(str(warehouse)) as con:
+        assert con.execute("select count(*) from raw.contacts").fetchall() == [(3000,)]

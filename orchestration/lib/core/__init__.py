@@ -1,5 +1,6 @@
 """What every domain shares: settings (microseg.yml + MICROSEG_* env vars), time and as_of, PII masking,
-the repository's paths, markdown tables and the run summary.
+the repository's paths, markdown tables, the run summary, DuckDB transactions, files written whole and the
+failpoints of the tests of killed runs.
 
 The public API: assets, checks, the CLI and other domains import these names from here. Submodules load on
 first use, so importing the package stays cheap.
@@ -8,9 +9,16 @@ first use, so importing the package stays cheap.
 from orchestration.lib.core.lazy import lazy_exports  # noqa: I001
 
 _EXPORTS = {
+    "in_transaction": "duckdb_tables",
     "sql_literal": "duckdb_tables",
     "table_exists": "duckdb_tables",
+    "transaction": "duckdb_tables",
     "write_table": "duckdb_tables",
+    "FAILPOINTS": "failpoints",
+    "failpoint": "failpoints",
+    "atomic_path": "files",
+    "write_bytes_atomic": "files",
+    "write_text_atomic": "files",
     "REPO_ROOT": "paths",
     "email_key": "pii",
     "mask_pii": "pii",

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 import duckdb
 import pandas as pd
 
+from orchestration.lib.core import transaction
 from orchestration.lib.enrichment.attribute_frames import LONG_COLUMNS
 
 SCHEMA = "enrichment"
@@ -64,9 +65,10 @@ def inference_inputs(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.D
 
 
 def write_attributes(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    """Replace `enrichment.<table>` by the long attribute frame `frame` (LONG_COLUMNS), typed and sorted."""
-    con.execute(f"create schema if not exists {SCHEMA}")
-    with registered(con, frame[LONG_COLUMNS], "attributes_to_write") as view:
+    """Replace `enrichment.<table>` by the long attribute frame `frame` (LONG_COLUMNS), typed and sorted, in one
+    transaction (the caller's, when one is open)."""
+    with transaction(con), registered(con, frame[LONG_COLUMNS], "attributes_to_write") as view:
+        con.execute(f"create schema if not exists {SCHEMA}")
         con.execute(f"""
             create or replace table {SCHEMA}.{table} as
             select cast(person_id as varchar) as person_id, cast(attribute as varchar) as attribute,

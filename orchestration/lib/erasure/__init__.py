@@ -22,6 +22,7 @@ _EXPORTS = {
     "write_report": "report",
     "ErasureRequest": "store",
     "add_requests": "store",
+    "compaction_due": "store",
     "ensure_store": "store",
     "has_tombstones": "store",
     "pending_requests": "store",

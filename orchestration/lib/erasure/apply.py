@@ -1,8 +1,15 @@
 """Apply the pending erasure requests: find each person, purge every table and file, keep the tombstones.
 
-One request at a time, each in its own transaction for the warehouse (the files follow it): a request is
-either applied whole and marked `erased` (or `not_found`: nobody held the address; its hash is still kept,
-so data arriving later is dropped), or left pending for the next run.
+All the requests of a run in one transaction: each request is either applied whole and marked `erased` (or
+`not_found`: nobody held the address; its hash is still kept, so data arriving later is dropped), or, when the
+run fails or is killed before the commit, left pending for the next run with every table as it was.
+
+The files are redacted before the commit (each rewritten whole: lib/core/files.py), because only the
+footprint the purge deletes says what to look for in them. A run killed after redacting but before the commit
+leaves the request pending and the tables untouched; the next run finds the person again and finishes (its
+report then counts no file: they no longer name the person). Applied requests owe a compaction of the
+warehouse file (`erasure.compaction_due`, cleared by compact_database in the file it writes), so a run
+killed before or during the compaction has it done by the next.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib.core import table_exists
+from orchestration.lib.core import failpoint, table_exists, transaction
 from orchestration.lib.erasure.files import redact_files
 from orchestration.lib.erasure.footprint import Footprint, find_footprint
 from orchestration.lib.erasure.purge import KEPT, purge_tables
@@ -62,25 +69,22 @@ def _apply_one(con, request: tuple, now: datetime, run_id: str | None, folders: 
     fp = find_footprint(con, {email_hash} - {None}, {phone_hash} - {None})
     result = ErasureResult(request_id, source, "erased" if fp.found else "not_found", now, run_id,
                            persons=len(fp.person_ids))
-    con.execute("begin transaction")
-    try:
-        result.tables = purge_tables(con, fp)
-        result.pseudonymous = _pseudonymous_rows(con, fp)
-        keys = {"email": fp.emails, "phone": fp.phones, **fp.ids(), "order_id": fp.order_ids}
-        add_tombstones(con, request_id, keys, now)
-        for kind, digest in (("email", email_hash), ("phone", phone_hash)):
-            if digest:
-                con.execute("insert into erasure.tombstones values (?, ?, ?, ?) on conflict do nothing",
-                            [kind, digest, request_id, now])
-        result.tombstones = dict(con.execute("select key_type, count(*) from erasure.tombstones "
-                                             "where request_id = ? group by 1 order by 1", [request_id]).fetchall())
-        con.execute("update erasure.requests set status = ?, applied_at = ?, applied_run_id = ?, persons = ? "
-                    "where request_id = ?", [result.status, now, run_id, result.persons, request_id])
-        _record_removals(con, request_id, "table", result.tables, now)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+    result.tables = purge_tables(con, fp)
+    failpoint("erasure.purge")
+    result.pseudonymous = _pseudonymous_rows(con, fp)
+    keys = {"email": fp.emails, "phone": fp.phones, **fp.ids(), "order_id": fp.order_ids}
+    add_tombstones(con, request_id, keys, now)
+    for kind, digest in (("email", email_hash), ("phone", phone_hash)):
+        if digest:
+            con.execute("insert into erasure.tombstones values (?, ?, ?, ?) on conflict do nothing",
+                        [kind, digest, request_id, now])
+    result.tombstones = dict(con.execute("select key_type, count(*) from erasure.tombstones "
+                                         "where request_id = ? group by 1 order by 1", [request_id]).fetchall())
+    con.execute("update erasure.requests set status = ?, applied_at = ?, applied_run_id = ?, persons = ? "
+                "where request_id = ?", [result.status, now, run_id, result.persons, request_id])
+    _record_removals(con, request_id, "table", result.tables, now)
+    if result.tables:
+        con.execute("insert into erasure.compaction_due values (?, ?) on conflict do nothing", [request_id, now])
     result.files = redact_files(folders, fp)
     _record_removals(con, request_id, "file", result.files, now)
     for _dataset, file, line in sorted(fp.landing_rows):
@@ -90,16 +94,18 @@ def _apply_one(con, request: tuple, now: datetime, run_id: str | None, folders: 
 
 def apply_erasures(con: duckdb.DuckDBPyConnection, now: datetime, run_id: str | None,
                    folders: list[Path], progress=None) -> list[ErasureResult]:
-    """Turn the suppression list's `erasure` rows into requests, then apply every pending request."""
+    """Turn the suppression list's `erasure` rows into requests, then apply every pending request, all in one
+    transaction (module docstring)."""
     progress = progress or (lambda _: None)
-    ensure_store(con)
-    added = requests_from_suppression(con, now)
-    if added:
-        progress(f"{len(added)} new erasure request(s) from the suppression list")
     results = []
-    for request in pending_requests(con):
-        result = _apply_one(con, request, now, run_id, folders)
-        progress(f"erasure {result.request_id}: {result.status}, {result.rows_removed:,} rows from "
-                 f"{len(result.tables)} tables, {len(result.files)} files")
-        results.append(result)
+    with transaction(con):
+        ensure_store(con)
+        added = requests_from_suppression(con, now)
+        if added:
+            progress(f"{len(added)} new erasure request(s) from the suppression list")
+        for request in pending_requests(con):
+            result = _apply_one(con, request, now, run_id, folders)
+            progress(f"erasure {result.request_id}: {result.status}, {result.rows_removed:,} rows from "
+                     f"{len(result.tables)} tables, {len(result.files)} files")
+            results.append(result)
     return results

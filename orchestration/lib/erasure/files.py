@@ -2,7 +2,7 @@
 
 A CSV loses every row with a cell that names the person (the review queue holds both records side by side);
 any other text file has each mention replaced by `[erased]`. Binary files are left alone (microseg writes
-none with personal data). Folders that do not exist are skipped.
+none with personal data). Folders that do not exist are skipped. Each file is rewritten whole or not at all.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import io
 import re
 from pathlib import Path
 
+from orchestration.lib.core import write_bytes_atomic
 from orchestration.lib.erasure.footprint import Footprint
 from orchestration.lib.erasure.purge import text_pattern
 
@@ -62,6 +63,6 @@ def redact_files(roots: list[Path], fp: Footprint) -> dict[str, int]:
                 continue
             new, n = (_redact_csv if path.suffix == ".csv" else _redact_text)(text, pattern)
             if n:
-                path.write_bytes(new.encode("utf-8"))
+                write_bytes_atomic(path, new.encode("utf-8"))
                 changed[str(path)] = n
     return changed

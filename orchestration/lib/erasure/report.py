@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from orchestration.lib.core import markdown_table
+from orchestration.lib.core import markdown_table, write_text_atomic
 from orchestration.lib.erasure.apply import ErasureResult
 
 NOT_REACHED = (
@@ -51,10 +51,10 @@ def write_report(r: ErasureResult, folder: Path) -> Path:
     """Write the request's report (markdown and JSON) into `folder`; returns the markdown file."""
     folder.mkdir(parents=True, exist_ok=True)
     md = folder / f"{r.request_id}.md"
-    md.write_text(report_markdown(r), encoding="utf-8")
+    write_text_atomic(md, report_markdown(r))
     data = {"request_id": r.request_id, "status": r.status, "source": r.source, "run_id": r.run_id,
             "applied_at": r.applied_at.isoformat(), "persons": r.persons, "tables": r.tables, "files": r.files,
             "tombstones": r.tombstones, "pseudonymous": r.pseudonymous, "landing": r.landing,
             "not_reachable": list(NOT_REACHED)}
-    (folder / f"{r.request_id}.json").write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    write_text_atomic(folder / f"{r.request_id}.json", json.dumps(data, indent=2, sort_keys=True) + "\n")
     return md

@@ -9,6 +9,8 @@
 - `erasure.removals`: per request, what was removed from where (relation or file) and how many rows.
 - `erasure.dropped_at_ingest`: rows of erased persons that the last load of each dataset (each received day
   for events) read and dropped, per file: counts only.
+- `erasure.compaction_due`: the requests whose deleted rows may still be on the disk: the warehouse file owes
+  a compaction (lib/erasure/compaction.py, which empties this table in the file it writes).
 """
 
 from __future__ import annotations
@@ -54,6 +56,10 @@ create table if not exists erasure.removals (
     location    varchar not null,
     kind        varchar not null,
     rows        bigint not null,
+    applied_at  timestamp not null
+);
+create table if not exists erasure.compaction_due (
+    request_id  varchar primary key,
     applied_at  timestamp not null
 );
 """
@@ -123,6 +129,12 @@ def pending_requests(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str | No
     ensure_store(con)
     return con.execute("select request_id, email_sha256, phone_sha256, source from erasure.requests "
                        "where status = 'pending' order by requested_at, request_id").fetchall()
+
+
+def compaction_due(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether an applied request's deleted rows may still be in the warehouse file (no compaction since)."""
+    return table_exists(con, "erasure", "compaction_due") and bool(
+        con.execute("select count(*) from erasure.compaction_due").fetchall()[0][0])
 
 
 def has_tombstones(con: duckdb.DuckDBPyConnection) -> bool:

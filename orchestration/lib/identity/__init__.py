@@ -34,6 +34,7 @@ _EXPORTS = {
     "append_ledger": "review",
     "collect_decisions": "review",
     "contact_links": "review",
+    "export_queue": "review",
     "read_decision_file": "review",
     "write_queue": "review",
 }

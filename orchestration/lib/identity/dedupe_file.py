@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from orchestration.lib.core import sql_literal
+from orchestration.lib.core import atomic_path, sql_literal, write_text_atomic
 from orchestration.lib.identity.match_config import MatchConfig
 from orchestration.lib.identity.matching import (
     MatchInputError,
@@ -97,7 +97,8 @@ def dedupe(input_path: Path, config: MatchConfig, out: Path, pairs_out: Path | N
     result = run_match(df, config, decisions=read_decisions(decisions), model=model, progress=say)
     clusters = in_id_order(result.cluster_frame(config.id_column), config.id_column)
     out.parent.mkdir(parents=True, exist_ok=True)
-    clusters.to_csv(out, index=False)
+    with atomic_path(out) as tmp:            # every output whole or not at all
+        clusters.to_csv(tmp, index=False)
     if pairs_out:
         import duckdb
 
@@ -106,10 +107,11 @@ def dedupe(input_path: Path, config: MatchConfig, out: Path, pairs_out: Path | N
         pairs_out.parent.mkdir(parents=True, exist_ok=True)
         with duckdb.connect() as con:
             register_scored(con, result.scored, result.resolution)
-            con.execute(f"copy (select * from scored_pairs order by left_id, right_id) to {sql_literal(pairs_out)} "
-                        "(header)")
+            with atomic_path(pairs_out) as tmp:
+                con.execute(f"copy (select * from scored_pairs order by left_id, right_id) to {sql_literal(tmp)} "
+                            "(header)")
     if model_out:
-        model_out.write_text(json.dumps(result.model.to_dict(config), indent=2), encoding="utf-8")
+        write_text_atomic(model_out, json.dumps(result.model.to_dict(config), indent=2))
     sizes = result.clusters.sizes
     return DedupeOutcome(result=result, records=len(clusters), clusters=int(len(sizes)),
                          merged_records=int(sizes[sizes > 1].sum()))

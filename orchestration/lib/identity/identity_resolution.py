@@ -2,9 +2,9 @@
 decisions -> clusters, the identity map with stable person ids, the merge ledger and the review queue.
 
 `resolve_identities` reads identity.contacts_normalized, identity.match_pairs, staging.stg_tracking__events
-and the last identity.identity_map; it stores new reviewer decisions (identity.review_decisions), appends
-to identity.merge_ledger and rewrites identity.review_queue + REVIEW/queue.csv. The identity map and the
-clusters it returns are for the caller to write.
+and the last identity.identity_map; in one transaction it stores new reviewer decisions
+(identity.review_decisions), appends to identity.merge_ledger and rewrites identity.review_queue,
+identity.identity_map and identity.clusters; once that has committed, it rewrites REVIEW/queue.csv.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from orchestration.lib.core import table_exists
+from orchestration.lib.core import failpoint, table_exists, transaction, write_table
 from orchestration.lib.identity.clustering import ClusterResult
 from orchestration.lib.identity.identity_map import (
     EventIdentifiers,
@@ -27,7 +27,13 @@ from orchestration.lib.identity.identity_map import (
 from orchestration.lib.identity.match_config import MatchConfig
 from orchestration.lib.identity.matching import Progress, resolve
 from orchestration.lib.identity.pair_tables import pair_indices, register_decided_pairs
-from orchestration.lib.identity.review import append_ledger, collect_decisions, contact_links, write_queue
+from orchestration.lib.identity.review import (
+    append_ledger,
+    collect_decisions,
+    contact_links,
+    export_queue,
+    write_queue,
+)
 
 EVENTS_TABLE = "staging.stg_tracking__events"
 PAIRS_TABLE = "identity.match_pairs"
@@ -86,7 +92,16 @@ def _previous_identity_map(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 def resolve_identities(con: duckdb.DuckDBPyConnection, config: MatchConfig, review_dir: Path, run_id: str,
                        as_of: str, progress: Progress | None = None) -> IdentityResolution:
     """Clusters from accepted links (union-find, size cap, reviewer decisions), the identity map with
-    stable person ids, the append-only merge ledger and the review queue (table + review/queue.csv)."""
+    stable person ids, the append-only merge ledger and the review queue (table + review/queue.csv): the
+    tables in one transaction, then the file."""
+    with transaction(con):
+        resolution = _resolve_and_write(con, config, review_dir, run_id, as_of, progress)
+    export_queue(con, review_dir)
+    return resolution
+
+
+def _resolve_and_write(con: duckdb.DuckDBPyConnection, config: MatchConfig, review_dir: Path, run_id: str,
+                       as_of: str, progress: Progress | None) -> IdentityResolution:
     con.execute("create schema if not exists identity")
     decisions = collect_decisions(con, review_dir, run_id, as_of)
     ids = np.array(sorted(r[0] for r in con.execute(
@@ -99,8 +114,12 @@ def resolve_identities(con: duckdb.DuckDBPyConnection, config: MatchConfig, revi
     mapping = build_identity_map(ids, ids[clusters.representative], link, event_identifiers(con),
                                  _previous_identity_map(con))
     appended = append_ledger(con, "decided_pairs", run_id, as_of)
-    queue = write_queue(con, "decided_pairs", review_dir)
+    queue = write_queue(con, "decided_pairs")
     counts = dict(con.execute("select decision, count(*) from decided_pairs group by all order by 1").fetchall())
-    return IdentityResolution(identity_map=mapping, person_clusters=person_clusters(mapping, ids, clusters),
+    persons = person_clusters(mapping, ids, clusters)
+    write_table(con, "identity.identity_map", mapping)
+    failpoint("identity.map")
+    write_table(con, "identity.clusters", persons)
+    return IdentityResolution(identity_map=mapping, person_clusters=persons,
                               clusters=clusters, contact_records=len(ids), decisions_applied=len(decisions),
                               ledger_entries_appended=appended, review_queue=queue, pair_decisions=counts)

@@ -20,7 +20,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from orchestration.lib.core import sql_literal
+from orchestration.lib.core import atomic_path, sql_literal
 from orchestration.lib.identity.clustering import ClusterResult
 from orchestration.lib.identity.matching import (
     DECISIONS,
@@ -142,8 +142,8 @@ def append_ledger(con: duckdb.DuckDBPyConnection, decided: str, run_id: str, as_
     return con.execute("select count(*) from identity.merge_ledger").fetchall()[0][0] - before
 
 
-def write_queue(con: duckdb.DuckDBPyConnection, decided: str, review_dir: Path) -> int:
-    """identity.review_queue and REVIEW/queue.csv: undecided doubtful pairs, both records side by side."""
+def write_queue(con: duckdb.DuckDBPyConnection, decided: str) -> int:
+    """identity.review_queue: undecided doubtful pairs, both records side by side; returns how many."""
     cols = ", ".join(f"l.{c} as left_{c}, r.{c} as right_{c}" for c in SIDE_BY_SIDE)
     reasons = ", ".join(f"'{d}'" for d in QUEUE_DECISIONS)
     con.execute(f"""
@@ -155,6 +155,16 @@ def write_queue(con: duckdb.DuckDBPyConnection, decided: str, review_dir: Path) 
         join identity.contacts_normalized r on r.contact_id = q.right_id
         where q.decision in ({reasons})
         order by q.probability desc, q.left_id, q.right_id""")
-    review_dir.mkdir(parents=True, exist_ok=True)
-    con.execute(f"copy identity.review_queue to {sql_literal(review_dir / 'queue.csv')} (header, delimiter ',')")
     return con.execute("select count(*) from identity.review_queue").fetchall()[0][0]
+
+
+def export_queue(con: duckdb.DuckDBPyConnection, review_dir: Path) -> Path:
+    """REVIEW/queue.csv from identity.review_queue, whole or not at all (a temporary file, then a rename).
+
+    Written once the queue's transaction has committed, never before: queue.csv is also where a reviewer
+    fills in decisions, which the run that stores them must not overwrite unless they are stored."""
+    review_dir.mkdir(parents=True, exist_ok=True)
+    path = review_dir / "queue.csv"
+    with atomic_path(path) as tmp:
+        con.execute(f"copy identity.review_queue to {sql_literal(tmp)} (header, delimiter ',')")
+    return path

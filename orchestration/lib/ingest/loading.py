@@ -11,6 +11,9 @@
 
 Every load returns stats that reconcile exactly: lines read = kept + quarantined + redelivered + erased,
 where `erased` are the rows of persons already erased (erasure tombstones, lib/erasure), never written.
+
+Each load is one transaction (a run's received days all together): a load that fails or is killed leaves
+every table as it was before it.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from orchestration.lib.core import email_key
+from orchestration.lib.core import email_key, failpoint, transaction
 from orchestration.lib.core.pii import EMAIL_RE
 from orchestration.lib.erasure import record_dropped, row_erased_sql, text_erased_sql
 from orchestration.lib.ingest import contract
@@ -70,7 +73,14 @@ def _event_ddl() -> str:
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """The raw and quarantine tables as this version writes them (created when missing, an older suppression
+    list hashed in place), in one transaction (the caller's, when one is open)."""
     con.execute("set TimeZone = 'UTC'")
+    with transaction(con):
+        _prepare_tables(con)
+
+
+def _prepare_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL)
     con.execute(_event_ddl())
     con.execute(EVENT_FILES_DDL)
@@ -250,8 +260,7 @@ def load_event_days(con: duckdb.DuckDBPyConnection, landing: Path, days: dict[st
     # nothing already loaded is lost: rows from a file that cannot be read now stay as they were
     unreadable = [p.source_file for st in all_stats for p in st.file_problems] or [""]
     replace = {"days": day_list, "keep": unreadable}
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         for table in ("raw.events", "quarantine.events"):
             con.execute(f"delete from {table} where received_date in (select unnest($days)) "
                         "and source_file not in (select unnest($keep))", replace)
@@ -270,10 +279,15 @@ def load_event_days(con: duckdb.DuckDBPyConnection, landing: Path, days: dict[st
                 con.execute("insert into quarantine.files values ('events', ?, ?, ?, ?)",
                             [stats.received_date, p.source_file, p.reason, p.message])
         record_loaded_files(con, landing, days)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+        _record_outcome(con, all_stats, list(days), unreadable)
+    con.execute("drop table if exists _event_lines_parsed")
+    return all_stats
+
+
+def _record_outcome(con: duckdb.DuckDBPyConnection, all_stats: list[EventDayStats], days: list[str],
+                    unreadable: list[str]) -> None:
+    """Count each day's quarantined, erased and redelivered lines into its stats; record the erased ones'
+    drop counts (inside the load's transaction)."""
     reasons: dict[str, dict[str, int]] = {}
     for day, reason, n in con.execute("""select strftime(received_date, '%Y-%m-%d'), reason, count(*)
                                          from _event_lines_parsed where reason is not null and not erased
@@ -281,17 +295,15 @@ def load_event_days(con: duckdb.DuckDBPyConnection, landing: Path, days: dict[st
         reasons.setdefault(day, {})[reason] = n
     erased = dict(con.execute("select strftime(received_date, '%Y-%m-%d'), count(*) from _event_lines_parsed "
                               "where erased group by 1").fetchall())
-    record_dropped(con, "events", list(days), "select strftime(received_date, '%Y-%m-%d'), source_file, count(*) "
-                                              "as rows from _event_lines_parsed where erased group by all")
-    redelivered = redelivered_by_day(con, list(days), exclude_files=unreadable)
+    record_dropped(con, "events", days, "select strftime(received_date, '%Y-%m-%d'), source_file, count(*) "
+                                        "as rows from _event_lines_parsed where erased group by all")
+    redelivered = redelivered_by_day(con, days, exclude_files=unreadable)
     for stats in all_stats:
         stats.quarantine_reasons = reasons.get(stats.received_date, {})
         stats.quarantined = sum(stats.quarantine_reasons.values())
         stats.redelivered = redelivered.get(stats.received_date, 0)
         stats.erased = erased.get(stats.received_date, 0)
         stats.kept = stats.lines_read - stats.quarantined - stats.redelivered - stats.erased
-    con.execute("drop table if exists _event_lines_parsed")
-    return all_stats
 
 
 def _mark_erased_events(con: duckdb.DuckDBPyConnection) -> None:
@@ -318,33 +330,36 @@ class ReceivedDaysLoad:
 def load_received_days(con: duckdb.DuckDBPyConnection, landing: Path, keys: list[str], tolerance_hours: float,
                        progress=None, warn=None) -> ReceivedDaysLoad:
     """Load the received days `keys` (each replaces its own rows and touches no other day) in batches, with a
-    progress line per batch. A day without a folder has its rows removed; `warn` hears of it and of every
-    file problem. Raises ValueError if the lines do not reconcile (read = kept + quarantined + redelivered)."""
+    progress line per batch, all in one transaction: a load that fails or is killed changes no day. A day
+    without a folder has its rows removed; `warn` hears of it and of every file problem. Raises ValueError
+    (and loads nothing) if the lines do not reconcile (read = kept + quarantined + redelivered + erased)."""
     progress, warn = progress or (lambda _: None), warn or (lambda _: None)
     days = contract.event_days(landing)
     keys = sorted(keys)
     totals = EventDayStats(received_date=",".join(keys))
     per_day: list[dict] = []
-    prepare(con)
     for missing in sorted(set(keys) - set(days)):
         warn(f"received day {missing}: no folder events/{missing} in {landing}; its rows are removed from raw.events")
     done = 0
-    for batch in batches(keys):
-        for stats in load_event_days(con, landing, {d: days.get(d, []) for d in batch},
-                                     tolerance_hours=tolerance_hours):
-            for problem in stats.file_problems:
-                warn(f"{problem.source_file}: {problem.message}")
-            totals.add(stats)
-            per_day.append({"day": stats.received_date, "lines": stats.lines_read, "kept": stats.kept,
-                            "quarantined": stats.quarantined, "redelivered": stats.redelivered,
-                            "erased": stats.erased})
-        done += len(batch)
-        progress(f"[{done}/{len(keys)} days] {totals.lines_read:,} lines so far, {totals.kept:,} kept, "
-                 f"{totals.quarantined:,} quarantined, {totals.redelivered:,} redelivered"
-                 + (f", {totals.erased:,} erased" if totals.erased else ""))
-    if not totals.reconciles:   # never silently lose a line
-        raise ValueError(f"events do not reconcile (read = kept + quarantined + redelivered + erased): "
-                         f"{totals.to_dict()}")
+    with transaction(con):
+        prepare(con)
+        for batch in batches(keys):
+            for stats in load_event_days(con, landing, {d: days.get(d, []) for d in batch},
+                                         tolerance_hours=tolerance_hours):
+                for problem in stats.file_problems:
+                    warn(f"{problem.source_file}: {problem.message}")
+                totals.add(stats)
+                per_day.append({"day": stats.received_date, "lines": stats.lines_read, "kept": stats.kept,
+                                "quarantined": stats.quarantined, "redelivered": stats.redelivered,
+                                "erased": stats.erased})
+            failpoint("ingest.events")
+            done += len(batch)
+            progress(f"[{done}/{len(keys)} days] {totals.lines_read:,} lines so far, {totals.kept:,} kept, "
+                     f"{totals.quarantined:,} quarantined, {totals.redelivered:,} redelivered"
+                     + (f", {totals.erased:,} erased" if totals.erased else ""))
+        if not totals.reconciles:   # never silently lose a line
+            raise ValueError(f"events do not reconcile (read = kept + quarantined + redelivered + erased): "
+                             f"{totals.to_dict()}")
     return ReceivedDaysLoad(totals, per_day)
 
 
@@ -418,23 +433,27 @@ def _records_table(spec: TableSpec, rel: str, records: contract.Records) -> pa.T
 
 def _parquet_records(con: duckdb.DuckDBPyConnection, path: Path, spec: TableSpec,
                      rel: str) -> tuple[pa.Table, list[str]]:
+    """The records of a Parquet file, as text, read on a cursor of `con`: a connection of its own, so that a
+    broken file's error does not abort a transaction open on `con`."""
     if path.stat().st_size == 0:
         raise InputFileError(path, "empty_file", "file is empty (0 bytes)")
-    try:
-        header = [r[0] for r in con.execute("select name from parquet_schema(?) where num_children is null",
-                                            [str(path)]).fetchall()]
-    except duckdb.Error as exc:
-        raise InputFileError(path, "bad_parquet", f"not a readable Parquet file: {exc}") from exc
-    present, extras = contract.check_header(path, spec, header)
-    by_lower = {h.strip().lower(): h for h in header}
-    select = [f"cast({q(by_lower[c])} as varchar) as {q(c)}" if c in present else f"null::varchar as {q(c)}"
-              for c in spec.columns]
-    extra_sql = ("to_json(struct_pack(" + ", ".join(f"{q(e)} := cast({q(e)} as varchar)" for e in extras) + "))::varchar"
-                 if extras else "null::varchar")
-    table = con.execute(
-        f"select ?::varchar as source_file, cast(file_row_number + 1 as integer) as line_no, {', '.join(select)}, "
-        f"{extra_sql} as extra from read_parquet(?, file_row_number = true) order by line_no",
-        [rel, str(path)]).to_arrow_table()
+    with con.cursor() as reader:
+        reader.execute("set TimeZone = 'UTC'")
+        try:
+            header = [r[0] for r in reader.execute("select name from parquet_schema(?) where num_children is null",
+                                                   [str(path)]).fetchall()]
+        except duckdb.Error as exc:
+            raise InputFileError(path, "bad_parquet", f"not a readable Parquet file: {exc}") from exc
+        present, extras = contract.check_header(path, spec, header)
+        by_lower = {h.strip().lower(): h for h in header}
+        select = [f"cast({q(by_lower[c])} as varchar) as {q(c)}" if c in present else f"null::varchar as {q(c)}"
+                  for c in spec.columns]
+        extra_sql = ("to_json(struct_pack(" + ", ".join(f"{q(e)} := cast({q(e)} as varchar)" for e in extras)
+                     + "))::varchar" if extras else "null::varchar")
+        table = reader.execute(
+            f"select ?::varchar as source_file, cast(file_row_number + 1 as integer) as line_no, {', '.join(select)}, "
+            f"{extra_sql} as extra from read_parquet(?, file_row_number = true) order by line_no",
+            [rel, str(path)]).to_arrow_table()
     return table, extras
 
 
@@ -474,7 +493,8 @@ def _masked(spec: TableSpec, text: str | None) -> str | None:
 
 
 def load_table(con: duckdb.DuckDBPyConnection, landing: Path, spec: TableSpec) -> TableStats:
-    """Rebuild raw.<spec.name> from every file of the dataset; bad records go to quarantine.records."""
+    """Rebuild raw.<spec.name> from every file of the dataset; bad records go to quarantine.records. The files
+    are read first; then the tables are written in one transaction (prepare's too)."""
     files = contract.table_files(landing, spec)
     stats = TableStats(dataset=spec.name, files=len(files))
     parts: list[pa.Table] = []
@@ -498,6 +518,19 @@ def load_table(con: duckdb.DuckDBPyConnection, landing: Path, spec: TableSpec) -
     empty = pa.table({"source_file": pa.array([], pa.string()), "line_no": pa.array([], pa.int32()),
                       **{c: pa.array([], pa.string()) for c in spec.columns}, "extra": pa.array([], pa.string())})
     records_all = pa.concat_tables([empty, *[p.cast(empty.schema) for p in parts]])
+    with transaction(con):
+        prepare(con)
+        _write_table(con, spec, stats, records_all, rejected)
+    stats.records_read = records_all.num_rows + len(rejected)
+    con.execute("drop table if exists _records_checked; drop table if exists _rejected_rows; "
+                "drop table if exists _previous")
+    return stats
+
+
+def _write_table(con: duckdb.DuckDBPyConnection, spec: TableSpec, stats: TableStats, records_all: pa.Table,
+                 rejected: list[tuple[str, int, str, str, str]]) -> None:
+    """Check the records read, then replace raw.<spec.name> and the dataset's quarantine rows (inside the load's
+    transaction); fills the counts of `stats`."""
     reason_sql, detail_sql = _reason_sql(spec)
     con.register("_records", records_all)
     rejected_table = pa.table({
@@ -534,38 +567,29 @@ def load_table(con: duckdb.DuckDBPyConnection, landing: Path, spec: TableSpec) -
     con.execute(f"create or replace temp table _previous as select * from raw.{spec.name} "
                 "where source_file in (select unnest($keep))", keep)
     stats.carried_over = con.execute("select count(*) from _previous").fetchall()[0][0]
-    con.execute("begin transaction")
-    try:
-        con.execute(f"""create or replace table raw.{spec.name} as
-                        select * from (
-                            select source_file, line_no, {cols}, extra::json as extra
-                            from _records_checked where _reason is null
-                            union all
-                            select * from _previous
-                        ) order by source_file, line_no""")
-        con.execute("delete from quarantine.records where dataset = $dataset "
-                    "and source_file not in (select unnest($keep))", {"dataset": spec.name, **keep})
-        con.execute(f"""insert into quarantine.records
-                        select ?, source_file, line_no, _reason, _detail,
-                               concat_ws(',', {', '.join(f"coalesce({_stored_sql(spec, c)}, '')" for c in spec.columns)})
-                        from _records_checked where _reason is not null""", [spec.name])
-        con.execute("insert into quarantine.records select ?, source_file, line_no, reason, detail, raw_line "
-                    "from _rejected_rows", [spec.name])
-        con.execute("delete from quarantine.files where dataset = ?", [spec.name])
-        for p in stats.file_problems:
-            con.execute("insert into quarantine.files values (?, null, ?, ?, ?)",
-                        [spec.name, p.source_file, p.reason, p.message])
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+    con.execute(f"""create or replace table raw.{spec.name} as
+                    select * from (
+                        select source_file, line_no, {cols}, extra::json as extra
+                        from _records_checked where _reason is null
+                        union all
+                        select * from _previous
+                    ) order by source_file, line_no""")
+    failpoint("ingest.tables")
+    con.execute("delete from quarantine.records where dataset = $dataset "
+                "and source_file not in (select unnest($keep))", {"dataset": spec.name, **keep})
+    con.execute(f"""insert into quarantine.records
+                    select ?, source_file, line_no, _reason, _detail,
+                           concat_ws(',', {', '.join(f"coalesce({_stored_sql(spec, c)}, '')" for c in spec.columns)})
+                    from _records_checked where _reason is not null""", [spec.name])
+    con.execute("insert into quarantine.records select ?, source_file, line_no, reason, detail, raw_line "
+                "from _rejected_rows", [spec.name])
+    con.execute("delete from quarantine.files where dataset = ?", [spec.name])
+    for p in stats.file_problems:
+        con.execute("insert into quarantine.files values (?, null, ?, ?, ?)",
+                    [spec.name, p.source_file, p.reason, p.message])
     stats.quarantine_reasons = dict(con.execute(
         "select reason, count(*) from quarantine.records where dataset = $dataset "
         "and source_file not in (select unnest($keep)) group by 1 order by 1", {"dataset": spec.name, **keep}).fetchall())
     stats.quarantined = sum(stats.quarantine_reasons.values())
     stats.kept = con.execute(f"select count(*) from raw.{spec.name}").fetchall()[0][0] - stats.carried_over
-    stats.records_read = records_all.num_rows + len(rejected)
     stats.erased = erased
-    con.execute("drop table if exists _records_checked; drop table if exists _rejected_rows; "
-                "drop table if exists _previous")
-    return stats

@@ -9,6 +9,8 @@
   run at the same `as_of` first undoes what that `as_of` did, so a re-run changes nothing and a
   re-run after an upstream fix is exact; a run at an earlier `as_of` (a backfill) records its
   membership but leaves the history alone.
+- A segment's membership and history are written in one transaction: a run killed while recording leaves
+  both as they were or both as new.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from orchestration.lib.core import to_utc
+from orchestration.lib.core import failpoint, to_utc, transaction
 
 DDL = [
     "create schema if not exists segments",
@@ -42,10 +44,21 @@ class MembershipChange:
 
 def record(con: duckdb.DuckDBPyConnection, segment: str, members: list[str], as_of: datetime, run_id: str,
            rule_version: str) -> MembershipChange:
-    """Store `members` of `segment` at `as_of` and move its history forward."""
+    """Store `members` of `segment` at `as_of` and move its history forward, in one transaction (the caller's,
+    when one is open)."""
+    frame = pd.DataFrame({"person_id": pd.Series(sorted(set(members)), dtype="object")})
+    con.register("current_members", frame)
+    try:
+        with transaction(con):
+            return _record(con, segment, frame, to_utc(as_of), run_id, rule_version)
+    finally:
+        con.unregister("current_members")
+
+
+def _record(con: duckdb.DuckDBPyConnection, segment: str, frame: pd.DataFrame, as_of: datetime, run_id: str,
+            rule_version: str) -> MembershipChange:
     for ddl in DDL:
         con.execute(ddl)
-    as_of = to_utc(as_of)
     params = {"segment": segment, "as_of": as_of}
     previous = con.execute("""
         select count(*) from segments.segment_membership
@@ -59,11 +72,10 @@ def record(con: duckdb.DuckDBPyConnection, segment: str, members: list[str], as_
                             "and as_of = $as_of", params).fetchall()[0][0]
     run_id = first_run or run_id
     con.execute("delete from segments.segment_membership where segment = $segment and as_of = $as_of", params)
-    frame = pd.DataFrame({"person_id": pd.Series(sorted(set(members)), dtype="object")})
-    con.register("current_members", frame)
     con.execute("""insert into segments.segment_membership
                    select $segment, person_id, $as_of, $run, $version from current_members""",
                 {**params, "run": run_id, "version": rule_version})
+    failpoint("segments.history")
     latest = con.execute("select max(greatest(entered_at, coalesce(exited_at, entered_at))) "
                          "from segments.segment_history where segment = $segment", {"segment": segment}
                          ).fetchall()[0][0]
@@ -87,6 +99,5 @@ def record(con: duckdb.DuckDBPyConnection, segment: str, members: list[str], as_
             where c.person_id not in (select person_id from segments.segment_history
                                       where segment = $segment and exited_at is null)""",
                               {**params, "run": run_id, "version": rule_version}).fetchall()[0][0]
-    con.unregister("current_members")
     return MembershipChange(total=len(frame), previous_total=previous if had_previous else None,
                             entered=int(entered), exited=int(exited), history_updated=updated)
