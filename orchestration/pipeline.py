@@ -11,6 +11,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.constants import AS_OF_TAG, RECEIVED_DAYS, REPO_ROOT
+from orchestration.jobs import INGEST_EVENTS_JOB, REFRESH_JOB
 from orchestration.lib.core import (
     Settings,
     dagster_home_for,
@@ -153,24 +154,36 @@ def ingest_received_days(defs: dg.Definitions, settings: Settings, instance: dg.
     new = [d for d in todo if d not in known]
     if new:
         instance.add_dynamic_partitions(RECEIVED_DAYS, new)
-    job = defs.resolve_job_def("ingest_events_job")
+    job = defs.resolve_job_def(INGEST_EVENTS_JOB)
     for run_days in partition_runs(instance.get_dynamic_partitions(RECEIVED_DAYS), todo):
         execute(job, instance, {**tags, RANGE_START: run_days[0], RANGE_END: run_days[-1]}, outcome, verbose)
     return todo
 
 
+def writing_session_for(settings: Settings, command: str, instance: dg.DagsterInstance, as_of: str | None = None,
+                        wait: bool = True, timeout_s: float | None = None, say=None):
+    """`settings`' warehouse held for writing (run lock, repair, journal: orchestration/run_session.py)."""
+    from orchestration.run_session import writing_session
+
+    return writing_session(settings.warehouse, command, instance, as_of=as_of, wait=wait,
+                           timeout_s=float(settings.run_wait if timeout_s is None else timeout_s), say=say,
+                           memory_limit=settings.duckdb_memory_limit)
+
+
 def run_pipeline(settings: Settings, as_of: str, instance: dg.DagsterInstance | None = None,
-                 days: list[str] | None = None, verbose: bool = False) -> RunOutcome:
-    """Ingest every received day that is new or changed (or `days`), then refresh everything else, in-process;
-    the console shows progress, gates and failures (`verbose`: Dagster's and dbt's debug lines too)."""
+                 days: list[str] | None = None, verbose: bool = False, say=None) -> RunOutcome:
+    """Ingest every received day that is new or changed (or `days`), then refresh everything else, in-process,
+    in one writing session (the caller's, when it holds one); the console shows progress, gates and failures
+    (`verbose`: Dagster's and dbt's debug lines too)."""
     from orchestration.definitions import build_defs
 
     defs = build_defs(settings)
 
     check_landing(settings.landing)
     instance = instance or warehouse_instance(settings)
-    tags = {AS_OF_TAG: as_of}
     outcome = RunOutcome(as_of=as_of, success=True)
-    ingest_received_days(defs, settings, instance, tags, outcome, days, verbose)
-    execute(defs.resolve_job_def("refresh_job"), instance, tags, outcome, verbose)
+    with writing_session_for(settings, "microseg run", instance, as_of, say=say) as session:
+        tags = {AS_OF_TAG: as_of, **session.run_tags()}
+        ingest_received_days(defs, settings, instance, tags, outcome, days, verbose)
+        execute(defs.resolve_job_def(REFRESH_JOB), instance, tags, outcome, verbose)
     return outcome

@@ -8,9 +8,10 @@ import dagster as dg
 import duckdb as duckdb_lib
 
 from orchestration.constants import AS_OF_TAG, RECEIVED_DAYS
-from orchestration.jobs import ingest_events_job
+from orchestration.jobs import INGEST_EVENTS_JOB
 from orchestration.lib.core import format_as_of
 from orchestration.lib.ingest import days_to_load, event_days, fingerprint, loaded_files
+from orchestration.lib.warehouse import WarehouseBusy, WarehouseMissing, open_for_reading
 from orchestration.resources.settings import MicrosegResource
 from orchestration.resources.warehouse import WarehouseResource
 
@@ -21,7 +22,7 @@ def partition_end(day: str) -> str:
     return format_as_of(start + timedelta(days=1))
 
 
-@dg.sensor(job=ingest_events_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(job_name=INGEST_EVENTS_JOB, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
 def landing_folder_sensor(context: dg.SensorEvaluationContext, microseg: MicrosegResource,
                           duckdb: WarehouseResource) -> dg.SensorResult | dg.SkipReason:
     """Requests an ingestion run for each events/<YYYY-MM-DD>/ folder that is new or changed compared with what
@@ -34,12 +35,13 @@ def landing_folder_sensor(context: dg.SensorEvaluationContext, microseg: Microse
     present = event_days(landing)
     warehouse = Path(duckdb.database)
     loaded = {}
-    if warehouse.exists():
-        try:
-            with _read_only(warehouse) as con:
-                loaded = loaded_files(con)
-        except (duckdb_lib.IOException, duckdb_lib.ConnectionException) as exc:   # a run holds it: next tick
-            return dg.SkipReason(f"warehouse {warehouse} is busy ({exc.__class__.__name__}); will look again")
+    try:
+        with open_for_reading(warehouse, timeout_s=0) as con:           # never waits: a run holds it, next tick
+            loaded = loaded_files(con)
+    except WarehouseMissing:
+        pass                                                            # nothing loaded yet
+    except (WarehouseBusy, duckdb_lib.ConnectionException) as exc:
+        return dg.SkipReason(f"warehouse busy, will look again next tick: {exc}")
     requested: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     todo = [day for day in days_to_load(landing, present, loaded)
             if requested.get(day) != fingerprint(present[day])]       # not asked again while its run is queued
@@ -56,10 +58,6 @@ def landing_folder_sensor(context: dg.SensorEvaluationContext, microseg: Microse
         cursor=json.dumps(requested, sort_keys=True),
         skip_reason=None if requests else f"every received day in {landing / 'events'} is loaded or requested",
     )
-
-
-def _read_only(path: Path) -> duckdb_lib.DuckDBPyConnection:
-    return duckdb_lib.connect(str(path), read_only=True)
 
 
 def received_days_request(days: list[str]) -> dg.AddDynamicPartitionsRequest:

@@ -36,19 +36,24 @@ def test_landing_sensor_new_changed_and_unchanged_folders(landing, tmp_path):
 
     landing.events("2026-10-01", [event("a")])
     landing.events("2026-10-02", [event("b")])
-    resource = MicrosegResource(landing=str(landing.root), reports=str(landing.root / "r"))
-    warehouse = WarehouseResource(database=str(tmp_path / "w.duckdb"))
+    resources = {"microseg": MicrosegResource(landing=str(landing.root), reports=str(landing.root / "r")),
+                 "duckdb": WarehouseResource(database=str(tmp_path / "w.duckdb"))}
     instance = dg.DagsterInstance.ephemeral()
-    result = landing_folder_sensor(dg.build_sensor_context(instance=instance, cursor=None), microseg=resource, duckdb=warehouse)
+
+    def evaluate(cursor):
+        with dg.build_sensor_context(instance=instance, cursor=cursor, resources=resources) as context:
+            return landing_folder_sensor(context)       # within the `with`: WarehouseResource is a generator
+
+    result = evaluate(None)
     assert [r.partition_key for r in result.run_requests] == ["2026-10-01", "2026-10-02"]
     assert result.dynamic_partitions_requests[0].partition_keys == ["2026-10-01", "2026-10-02"]
     instance.add_dynamic_partitions(RECEIVED_DAYS, ["2026-10-01", "2026-10-02"])
     cursor = result.cursor
-    again = landing_folder_sensor(dg.build_sensor_context(instance=instance, cursor=cursor), microseg=resource, duckdb=warehouse)
+    again = evaluate(cursor)
     assert again.run_requests == [] and again.dynamic_partitions_requests == []
     landing.events("2026-10-02", [event("c")], name="second.jsonl")     # a late file for a loaded day
     landing.events("2026-10-03", [event("d")])                          # a new day
-    changed = landing_folder_sensor(dg.build_sensor_context(instance=instance, cursor=cursor), microseg=resource, duckdb=warehouse)
+    changed = evaluate(cursor)
     assert [r.partition_key for r in changed.run_requests] == ["2026-10-02", "2026-10-03"]
     assert changed.dynamic_partitions_requests[0].partition_keys == ["2026-10-03"]
     assert len(set(r.run_key for r in changed.run_requests) | set(r.run_key for r in result.run_requests)) == 4

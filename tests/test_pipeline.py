@@ -89,16 +89,8 @@ def test_every_materialization_records_the_runs_as_of(generated):
     assert md["lines_read"] == md["kept"] + md["quarantined"] + md["redelivered_duplicates"]
 
 
-def test_second_run_changes_no_table(pipeline_world_copy):
-    root, _, settings, instance, _ = pipeline_world_copy
-    # the world's first run applied the generator's erasure requests after identity resolution had seen those
-    # persons; the run after it estimates the match model without them (docs/erasure.md). From then on a run
-    # on the same inputs changes nothing.
-    assert run_pipeline(settings, AS_OF, instance=instance).success
-    before = table_checksums(settings.warehouse)
-    outcome = run_pipeline(settings, AS_OF, instance=instance)
-    assert outcome.success
-    assert table_checksums(settings.warehouse) == before
+# a second run on the same inputs changes no table: tests/operations/test_runs_on_one_warehouse.py (two runs
+# started together end equal to one run)
 
 
 def test_partition_rerun_touches_only_its_day(pipeline_world_copy):

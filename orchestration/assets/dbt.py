@@ -23,7 +23,7 @@ from orchestration.constants import (
     GROUP_SEGMENTS,
     GROUP_STAGING,
 )
-from orchestration.lib.core import FAILED_ASSETS, one_line
+from orchestration.lib.core import FAILED_ASSETS, failpoint, one_line
 from orchestration.lib.scoring import dbt_vars, load_scoring
 from orchestration.project import dbt_project
 from orchestration.resources.settings import MicrosegResource
@@ -183,6 +183,7 @@ def with_run_metadata(events, metadata: dict):
     for event in events:
         if isinstance(event, dg.Output):
             event = event.with_metadata({**event.metadata, **metadata})
+            failpoint("dbt.build")
         yield event
 
 

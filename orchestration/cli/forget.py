@@ -12,8 +12,7 @@ from pathlib import Path
 
 import click
 
-from orchestration.cli.common import load_cli_settings
-from orchestration.lib.core import one_line
+from orchestration.cli.common import exit_busy, load_cli_settings, say_on_stderr, wait_options
 
 
 def read_request_file(path: Path) -> list[tuple[str | None, str | None, int]]:
@@ -56,11 +55,10 @@ def _request(email: str | None, phone: str | None, source: str):
 @click.option("--now", "apply_now", is_flag=True,
               help="Apply the requests at once (else the next run does), and write their erasure reports.")
 @click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path), help="DuckDB file (MICROSEG_WAREHOUSE).")
+@wait_options
 def forget(emails: tuple[str, ...], phone: str | None, request_file: Path | None, apply_now: bool,
-           warehouse: Path | None) -> None:
+           warehouse: Path | None, wait_s: float | None, no_wait: bool) -> None:
     """Forget a person: their data leaves every table, file and report, and stays out on later loads."""
-    import duckdb
-
     from orchestration.lib.erasure import add_requests, apply_erasures, compact_database, write_report
     from orchestration.lib.ingest import prepare
 
@@ -78,24 +76,27 @@ def forget(emails: tuple[str, ...], phone: str | None, request_file: Path | None
     settings = load_cli_settings(**({"warehouse": warehouse} if warehouse else {}))
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    from orchestration.lib.warehouse import LockTimeout, WarehouseBusy, open_for_writing
+    from orchestration.pipeline import warehouse_instance, writing_session_for
+
     try:
-        con = duckdb.connect(str(settings.warehouse))
-    except duckdb.IOException as exc:
-        raise click.ClickException(f"{settings.warehouse} is in use by another process (a run, or the UI "
-                                   f"materializing): retry when it ends. ({one_line(str(exc))[:200]})") from exc
-    with con:
-        prepare(con)   # the raw tables as this version writes them (an older suppression list is hashed)
-        added = add_requests(con, requests, now)
-        for r in requests:
-            state = "recorded" if r.request_id in added else "already recorded"
-            click.echo(f"{r.request_id}: {state} ({r.source.removeprefix('microseg forget ')})", err=True)
-        if not apply_now:
-            click.echo(f"{len(added)} request(s) pending; the next `microseg run` on {settings.warehouse} applies "
-                       "them (or run `microseg forget --now`)")
-            return
-        results = apply_erasures(con, now, None, [settings.reports, settings.review], progress=click.echo)
-    if results:
-        compact_database(settings.warehouse)
+        with writing_session_for(settings, "microseg forget", warehouse_instance(settings), wait=not no_wait,
+                                 timeout_s=wait_s, say=say_on_stderr):
+            with open_for_writing(settings.warehouse, timeout_s=float(settings.run_wait)) as con:
+                prepare(con)   # the raw tables as this version writes them (an older suppression list is hashed)
+                added = add_requests(con, requests, now)
+                for r in requests:
+                    state = "recorded" if r.request_id in added else "already recorded"
+                    click.echo(f"{r.request_id}: {state} ({r.source.removeprefix('microseg forget ')})", err=True)
+                if not apply_now:
+                    click.echo(f"{len(added)} request(s) pending; the next `microseg run` on {settings.warehouse} "
+                               "applies them (or run `microseg forget --now`)")
+                    return
+                results = apply_erasures(con, now, None, [settings.reports, settings.review], progress=click.echo)
+            if results:
+                compact_database(settings.warehouse)
+    except (LockTimeout, WarehouseBusy) as exc:
+        exit_busy(exc)
     for result in results:
         path = write_report(result, settings.reports / "erasure")
         click.echo(f"{result.request_id}: {result.status}, {result.rows_removed:,} rows from "

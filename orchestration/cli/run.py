@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from orchestration.cli.common import load_cli_settings
+from orchestration.cli.common import exit_busy, load_cli_settings, say_on_stderr, wait_options
 from orchestration.lib.core import SettingsError
 
 
@@ -18,11 +18,16 @@ from orchestration.lib.core import SettingsError
               help="DuckDB file (MICROSEG_WAREHOUSE).")
 @click.option("--as-of", "as_of", default=None, help="The run's as_of instant, ISO-8601 (MICROSEG_AS_OF).")
 @click.option("--verbose", "-v", is_flag=True, help="Also print Dagster's debug events and dbt's output.")
-def run(landing: Path | None, warehouse: Path | None, as_of: str | None, verbose: bool) -> None:
-    """Materialize every asset in-process and print a summary. Exit 1 if any step or gate failed.
+@wait_options
+def run(landing: Path | None, warehouse: Path | None, as_of: str | None, verbose: bool, wait_s: float | None,
+        no_wait: bool) -> None:
+    """Materialize every asset in-process and print a summary. Exit 1 if any step or gate failed, 2 on an
+    unusable landing folder, 75 when another run held the warehouse for longer than --wait.
 
-    The console (stderr) shows progress, each gate's verdict and each failure in one line; the summary (stdout)
-    names every failure with its reason and what it blocked."""
+    One run at a time per warehouse: a second run waits for the first (saying for which) up to --wait seconds
+    (MICROSEG_RUN_WAIT), or fails at once with --no-wait. The console (stderr) shows progress, each gate's
+    verdict and each failure in one line; the summary (stdout) names every failure with its reason and what it
+    blocked, and how the previous run on this warehouse ended."""
     settings = load_cli_settings(landing=str(landing) if landing else None,
                                  warehouse=str(warehouse) if warehouse else None, as_of=as_of)
     from orchestration.pipeline import (
@@ -32,6 +37,7 @@ def run(landing: Path | None, warehouse: Path | None, as_of: str | None, verbose
         resolve_as_of,
         run_pipeline,
         warehouse_instance,
+        writing_session_for,
     )
 
     try:
@@ -42,25 +48,32 @@ def run(landing: Path | None, warehouse: Path | None, as_of: str | None, verbose
     click.echo(f"microseg run: landing={settings.landing} warehouse={settings.warehouse} as_of={resolved} "
                f"dagster_home={home}", err=True)
     prepare_dbt()
+    from orchestration.lib.core import format_summary, warehouse_summary
+    from orchestration.lib.warehouse import LockTimeout, WarehouseBusy, open_for_reading
+
+    instance = warehouse_instance(settings)
     started = time.perf_counter()
     try:
-        outcome = run_pipeline(settings, resolved, instance=warehouse_instance(settings), verbose=verbose)
+        with writing_session_for(settings, "microseg run", instance, resolved, wait=not no_wait,
+                                 timeout_s=wait_s, say=say_on_stderr) as session:
+            if session.previous is not None:
+                click.echo(f"microseg run: previous run: {session.previous.describe()}", err=True)
+            outcome = run_pipeline(settings, resolved, instance=instance, verbose=verbose)
+            elapsed = time.perf_counter() - started
+            with open_for_reading(settings.warehouse, timeout_s=float(settings.read_wait)) as con:
+                summary = warehouse_summary(con)
     except LandingError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    elapsed = time.perf_counter() - started
-
-    import duckdb
-
-    from orchestration.lib.core import format_summary, warehouse_summary
-
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        summary = warehouse_summary(con)
+    except (LockTimeout, WarehouseBusy) as exc:
+        exit_busy(exc)
     reports = {"load report": settings.reports / "load_report.md",
                "GE Data Docs": settings.data_docs_dir / "index.html",
                "Dagster runs (microseg ui)": home}
+    runs = [f"previous run: {session.previous.describe()}" if session.previous else "previous run: none",
+            *(f"repaired: {line}" for line in session.repairs)]
     click.echo(format_summary(summary, outcome.gates, reports, failures=outcome.failures,
-                              blocked=outcome.not_materialized))
+                              blocked=outcome.not_materialized, runs=runs))
     click.echo(f"{'OK' if outcome.success else 'FAILED'}: as_of {outcome.as_of}, {len(outcome.runs)} runs, "
                f"{elapsed:.1f}s")
     sys.exit(0 if outcome.success else 1)

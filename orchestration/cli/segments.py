@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import click
 
-from orchestration.cli.common import load_cli_settings
+from orchestration.cli.common import exit_busy, load_cli_settings, say_on_stderr
 from orchestration.lib.core import SettingsError, format_as_of, parse_as_of
 
 
@@ -70,48 +71,56 @@ def segments_test(directory: Path | None) -> None:
     sys.exit(1 if failed else 0)
 
 
-def _as_of_option(func):
+def _warehouse_options(func):
+    func = click.option("--wait", "wait_s", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+                        help="How long to wait for a running run on the warehouse to finish (default: the "
+                             "read_wait setting, MICROSEG_READ_WAIT; 0: fail at once).")(func)
     return click.option("--as-of", "as_of", default=None,
                         help="ISO-8601 instant (default: settings' as_of, else the warehouse's latest run).")(
         click.option("--warehouse", type=click.Path(dir_okay=False, path_type=Path), default=None,
                      help="DuckDB file (MICROSEG_WAREHOUSE).")(func))
 
 
-def _evaluation(name: str, warehouse: Path | None, as_of: str | None):
-    """The settings, catalog, compiled segment, an open warehouse and the instant to evaluate at: --as-of, else the
-    settings' as_of, else the as_of of the warehouse's latest run (a default is said on stderr)."""
+@contextmanager
+def _evaluation(name: str, warehouse: Path | None, as_of: str | None, wait_s: float | None):
+    """The settings, catalog, compiled segment, the warehouse open for reading (a running run finishes first)
+    and the instant to evaluate at: --as-of, else the settings' as_of, else the as_of of the warehouse's latest
+    run (a default is said on stderr). A busy or missing warehouse is one `error:` line and an exit code."""
     from orchestration.lib.segments import SegmentToolError, compile_from, latest_run_as_of, open_warehouse
+    from orchestration.lib.warehouse import WarehouseBusy, WarehouseMissing
 
-    settings = load_cli_settings(warehouse=str(warehouse) if warehouse else None)
+    settings = load_cli_settings(warehouse=str(warehouse) if warehouse else None, read_wait=wait_s)
     catalog = _catalog(settings.segments)
-    try:
-        compiled = compile_from(catalog, name)
-        con = open_warehouse(settings.warehouse)
-        if as_of or settings.as_of:
-            moment, source = parse_as_of(as_of or settings.as_of), "--as-of" if as_of else "settings"
-        else:
-            moment, source = latest_run_as_of(con), "the warehouse's latest run"
-            if moment is None:
-                con.close()
-                raise SegmentToolError(f"warehouse {settings.warehouse} has no pipeline run yet: run `microseg run` "
-                                       "or pass --as-of")
-    except (SegmentToolError, SettingsError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    if not as_of:     # said when defaulted (an explicit --as-of needs no echo; stdout stays data)
-        click.echo(f"as_of {format_as_of(moment)} ({source})", err=True)
-    return settings, catalog, compiled, con, moment
+    with ExitStack() as stack:
+        try:
+            compiled = compile_from(catalog, name)
+            con = stack.enter_context(open_warehouse(settings.warehouse, timeout_s=float(settings.read_wait),
+                                                     say=say_on_stderr))
+            if as_of or settings.as_of:
+                moment, source = parse_as_of(as_of or settings.as_of), "--as-of" if as_of else "settings"
+            else:
+                moment, source = latest_run_as_of(con), "the warehouse's latest run"
+                if moment is None:
+                    raise SegmentToolError(f"warehouse {settings.warehouse} has no pipeline run yet: run "
+                                           "`microseg run` or pass --as-of")
+        except WarehouseBusy as exc:
+            exit_busy(exc)
+        except (SegmentToolError, SettingsError, WarehouseMissing) as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        if not as_of:     # said when defaulted (an explicit --as-of needs no echo; stdout stays data)
+            click.echo(f"as_of {format_as_of(moment)} ({source})", err=True)
+        yield settings, catalog, compiled, con, moment
 
 
 @segments.command("preview")
 @click.argument("name")
-@_as_of_option
-def segments_preview(name: str, warehouse: Path | None, as_of: str | None) -> None:
+@_warehouse_options
+def segments_preview(name: str, warehouse: Path | None, as_of: str | None, wait_s: float | None) -> None:
     """Size, reachable size and a sample of NAME at --as-of, without materializing anything."""
     from orchestration.lib.segments import preview
 
-    _, _, compiled, con, moment = _evaluation(name, warehouse, as_of)
-    with con:
+    with _evaluation(name, warehouse, as_of, wait_s) as (_, _, compiled, con, moment):
         out = preview(con, compiled, moment)
     click.echo(f"{out['segment']} at {out['as_of']}: {out['size']:,} members, {out['reachable']:,} reachable")
     from orchestration.lib.core import markdown_table
@@ -122,13 +131,13 @@ def segments_preview(name: str, warehouse: Path | None, as_of: str | None) -> No
 @segments.command("members")
 @click.argument("name")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
-@_as_of_option
-def segments_members(name: str, fmt: str, warehouse: Path | None, as_of: str | None) -> None:
+@_warehouse_options
+def segments_members(name: str, fmt: str, warehouse: Path | None, as_of: str | None,
+                     wait_s: float | None) -> None:
     """The members of NAME (person_id, email, contact_ids, user_ids, is_reachable) on standard output."""
     from orchestration.lib.segments import members_frame
 
-    _, _, compiled, con, moment = _evaluation(name, warehouse, as_of)
-    with con:
+    with _evaluation(name, warehouse, as_of, wait_s) as (_, _, compiled, con, moment):
         frame = members_frame(con, compiled, moment)
     if fmt == "csv":
         click.echo(frame.to_csv(index=False), nl=False)
@@ -139,17 +148,16 @@ def segments_members(name: str, fmt: str, warehouse: Path | None, as_of: str | N
 @segments.command("diff")
 @click.argument("name")
 @click.option("--against", required=True, help="A git revision (e.g. main, HEAD~1) or a segment YAML file.")
-@_as_of_option
-def segments_diff(name: str, against: str, warehouse: Path | None, as_of: str | None) -> None:
+@_warehouse_options
+def segments_diff(name: str, against: str, warehouse: Path | None, as_of: str | None,
+                  wait_s: float | None) -> None:
     """Members added / removed by the current definition of NAME compared with --against."""
     from orchestration.constants import REPO_ROOT
     from orchestration.lib.segments import SegmentToolError, diff, other_definition
 
-    settings, catalog, _, con, moment = _evaluation(name, warehouse, as_of)
-    result = catalog.result(name)
     try:
-        other = other_definition(Path(result.source), against, REPO_ROOT)
-        with con:
+        with _evaluation(name, warehouse, as_of, wait_s) as (_, catalog, _, con, moment):
+            other = other_definition(Path(catalog.result(name).source), against, REPO_ROOT)
             out = diff(con, catalog, name, other, moment)
     except SegmentToolError as exc:
         click.echo(f"error: {exc}", err=True)

@@ -16,9 +16,11 @@ def build_resources(settings: Settings | None = None) -> dict:
     settings = settings or load_settings()
     return {
         "dbt": WarehouseDbtResource(project_dir=dbt_project, dbt_executable=dbt_executable(),
-                                    dbt_env=dbt_env(settings)),
+                                    dbt_env=dbt_env(settings), warehouse=str(settings.warehouse),
+                                    run_wait=float(settings.run_wait)),
         "duckdb": WarehouseResource(database=str(settings.warehouse),
-                                    connection_config={"memory_limit": settings.duckdb_memory_limit}),
+                                    connection_config={"memory_limit": settings.duckdb_memory_limit},
+                                    run_wait=float(settings.run_wait)),
         "microseg": MicrosegResource(**resource_values(settings, "microseg")),
         "enrichment": EnrichmentResource(**resource_values(settings, "enrichment")),
         "gx": GreatExpectationsResource(suites_dir=str(SUITES_DIR), data_docs_dir=str(settings.data_docs_dir)),

@@ -1,11 +1,14 @@
 """The warehouse as Dagster resources: DuckDB for Python assets, dbt for the models, both on the same file.
 
 Nothing happens when they are built (importing the definitions has no side effects): the warehouse's folder
-is created, and dbt's profile variables are set, when a run first uses them.
+is created, and dbt's profile variables are set, when a run first uses them. A run's resources hold the
+warehouse's writing session (run lock, repair, journal: orchestration/run_session.py) for the whole run, which
+is one process (the in-process executor); a run the CLI started shares the CLI's session.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -15,6 +18,8 @@ from dagster import InitResourceContext
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
+from orchestration.run_session import dagster_run_session
+
 
 def dbt_executable() -> str:
     """The venv's dbt next to this interpreter, so nothing depends on an activated shell."""
@@ -23,11 +28,17 @@ def dbt_executable() -> str:
 
 
 class WarehouseResource(DuckDBResource):
-    """DuckDB on the warehouse file; its folder is created when a run first opens it."""
+    """DuckDB on the warehouse file; its folder is created when a run first opens it. `run_wait`: how long a
+    run waits for another run on the same warehouse (seconds)."""
 
-    def setup_for_execution(self, context: InitResourceContext) -> None:
+    run_wait: float = 3600.0
+
+    @contextlib.contextmanager
+    def yield_for_execution(self, context: InitResourceContext):
         Path(self.database).parent.mkdir(parents=True, exist_ok=True)
-        super().setup_for_execution(context)
+        with dagster_run_session(context, Path(self.database), self.run_wait), \
+                super().yield_for_execution(context) as value:
+            yield value
 
 
 class WarehouseDbtResource(DbtCliResource):
@@ -35,6 +46,18 @@ class WarehouseDbtResource(DbtCliResource):
     dbt_project/profiles.yml reads) is set for the dbt process when a command runs, not at import."""
 
     dbt_env: dict[str, str] = {}
+    warehouse: str = ""
+    run_wait: float = 3600.0
+
+    @contextlib.contextmanager
+    def yield_for_execution(self, context: InitResourceContext):
+        if not self.warehouse:
+            with super().yield_for_execution(context) as value:
+                yield value
+            return
+        with dagster_run_session(context, Path(self.warehouse), self.run_wait), \
+                super().yield_for_execution(context) as value:
+            yield value
 
     def cli(self, args, **kwargs):
         os.environ.update(self.dbt_env)

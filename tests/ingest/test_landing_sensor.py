@@ -16,9 +16,10 @@ from tests.helpers.landing import event
 
 
 def evaluate(landing, warehouse, instance, cursor=None):
-    return landing_folder_sensor(dg.build_sensor_context(instance=instance, cursor=cursor),
-                                 microseg=MicrosegResource(landing=str(landing.root), reports=str(landing.root / "r")),
-                                 duckdb=WarehouseResource(database=str(warehouse)))
+    resources = {"duckdb": WarehouseResource(database=str(warehouse)),
+                 "microseg": MicrosegResource(landing=str(landing.root), reports=str(landing.root / "r"))}
+    with dg.build_sensor_context(instance=instance, cursor=cursor, resources=resources) as context:
+        return landing_folder_sensor(context)            # within the `with`: WarehouseResource is a generator
 
 
 def test_opening_the_ui_after_a_run_queues_nothing(landing, tmp_path):
@@ -55,3 +56,19 @@ def test_a_busy_warehouse_is_looked_at_again_next_tick(landing, tmp_path):
         holder.kill()
         holder.wait()
     assert isinstance(result, dg.SkipReason) and "busy" in result.skip_message
+
+
+def test_a_running_run_is_named_and_not_waited_for(landing, tmp_path):
+    from orchestration.lib.warehouse.run_lock import lock_path, read_holder
+    from tests.warehouse.holder import Holding
+
+    landing.events("2026-10-01", [event("a")])
+    warehouse = tmp_path / "w.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    with Holding("lock", warehouse, "0123abcd" * 4) as run:           # a run holds the run lock
+        result = evaluate(landing, warehouse, dg.DagsterInstance.ephemeral())
+        holder = read_holder(lock_path(warehouse))
+        assert run.release() == 0
+    assert isinstance(result, dg.SkipReason)
+    assert result.skip_message == f"warehouse busy, will look again next tick: warehouse {warehouse} is in use by " \
+                                  f"{holder.describe()}"

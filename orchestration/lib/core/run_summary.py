@@ -80,10 +80,16 @@ def _rows_lines(summary: dict) -> list[str]:
 
 
 def format_summary(summary: dict, gates: list[dict] | None = None, reports: dict | None = None,
-                   failures: list[dict] | None = None, blocked: list[str] | None = None) -> str:
+                   failures: list[dict] | None = None, blocked: list[str] | None = None,
+                   runs: list[str] | None = None) -> str:
     """The summary as text. `failures`: {asset, reason} per failed step; `blocked`: the asset keys not
-    materialized because something upstream failed (never a failed asset itself)."""
-    out = ["Rows per table (data-flow order):", *_rows_lines(summary)]
+    materialized because something upstream failed (never a failed asset itself); `runs`: lines about the
+    warehouse's run journal (the previous run, what this run repaired)."""
+    out = []
+    if runs:
+        out.append("Runs (journal.runs):")
+        out += [f"  {line}" for line in runs]
+    out += ["Rows per table (data-flow order):", *_rows_lines(summary)]
     out.append("Quarantined lines (file, line, raw text and reason in quarantine.events / quarantine.records):")
     out += [f"  {q['dataset']:<12} {q['reason']:<20} {q['rows']:>10,}" for q in summary["quarantine"]] or ["  none"]
     erasure = summary.get("erasure") or {}

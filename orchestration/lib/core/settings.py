@@ -36,6 +36,10 @@ CORE_SETTINGS = SettingsSchema("core", (
     Setting("dagster_home", "path", "", "the Dagster instance (run history, partitions, sensors) of this warehouse; "
             "empty: DAGSTER_HOME if set, else `<warehouse>.dagster/` beside the warehouse file, so two warehouses "
             "never share run history"),
+    Setting("read_wait", "number", 300, "how long, in seconds, a reader (segments preview/members/diff, the "
+            "run summary) waits for a running run to finish before it gives up", minimum=0, flag="--wait"),
+    Setting("run_wait", "number", 3600, "how long, in seconds, a run waits for another run on the same "
+            "warehouse to finish (0: fail at once, like --no-wait)", minimum=0, flag="--wait"),
 ))
 
 

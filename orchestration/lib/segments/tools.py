@@ -7,6 +7,8 @@ segment at an `as_of` without materializing anything.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -21,6 +23,7 @@ from orchestration.lib.segments.dsl import (
     compile_segment,
     parse_segment,
 )
+from orchestration.lib.warehouse import Say, open_for_reading
 
 # the pipeline's relations: seg_events is unique per message_id and seg_profiles per person_id (blocking
 # dbt tests on both), so the compiled SQL need not deduplicate again
@@ -33,15 +36,15 @@ class SegmentToolError(ValueError):
     """The warehouse or the definitions cannot answer the question (the message says why)."""
 
 
-def open_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
-    if not path.is_file():
-        raise SegmentToolError(f"warehouse {path} does not exist: run `microseg run` first")
-    con = duckdb.connect(str(path), read_only=True)
-    if not con.execute("select count(*) from information_schema.tables where table_schema = 'segments' "
-                       "and table_name = 'seg_profiles'").fetchall()[0][0]:
-        con.close()
-        raise SegmentToolError(f"warehouse {path} has no segments.seg_profiles: run `microseg run` first")
-    return con
+@contextmanager
+def open_warehouse(path: Path, timeout_s: float, say: Say | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse, read-only, for the `with` block: waits up to `timeout_s` for a running run (WarehouseBusy),
+    WarehouseMissing without a file, SegmentToolError when no run has built the segments relations."""
+    with open_for_reading(path, timeout_s=timeout_s, say=say) as con:
+        if not con.execute("select count(*) from information_schema.tables where table_schema = 'segments' "
+                           "and table_name = 'seg_profiles'").fetchall()[0][0]:
+            raise SegmentToolError(f"warehouse {path} has no segments.seg_profiles: run `microseg run` first")
+        yield con
 
 
 def compile_from(catalog: Catalog, name: str) -> CompiledSegment:
