@@ -135,14 +135,8 @@ def held_here(warehouse: Path) -> Holder | None:
 def read_holder(path: Path) -> Holder | None:
     """The holder recorded in a lock file (None: empty, missing or unreadable)."""
     try:
-        text = Path(path).read_text()
+        return _parse_holder(Path(path).read_text())
     except OSError:
-        return None
-    if not text.strip():
-        return None
-    try:
-        return Holder(**json.loads(text))
-    except (ValueError, TypeError):
         return None
 
 
@@ -230,9 +224,12 @@ def _release(path: Path) -> None:
 def _read_fd(fd: int) -> Holder | None:
     try:
         size = os.fstat(fd).st_size
-        text = os.pread(fd, max(size, 1), 0).decode("utf-8", "replace")
+        return _parse_holder(os.pread(fd, max(size, 1), 0).decode("utf-8", "replace"))
     except OSError:
         return None
+
+
+def _parse_holder(text: str) -> Holder | None:
     if not text.strip():
         return None
     try:
