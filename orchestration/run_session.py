@@ -2,7 +2,8 @@
 
 Every writing entry point runs inside one: `microseg run` and `microseg forget` around all their Dagster runs,
 and a run launched by the UI, a schedule or a sensor from its resources (orchestration/resources/warehouse.py).
-Sessions nest within a process: the resources of a run the CLI started share the CLI's session.
+Sessions nest within a process: the resources of a run the CLI started share the CLI's session. A new command
+that writes the warehouse (the ESP sync, journeys) opens one too: `pipeline.writing_session_for`.
 
 At the start, under the exclusive lock (so no other process writes this warehouse), the session
 - drops the temporary relations a killed step left (lib/warehouse/leftovers.py) and a compaction's unfinished
