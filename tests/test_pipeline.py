@@ -90,7 +90,7 @@ def test_every_materialization_records_the_runs_as_of(generated):
 
 
 # a second run on the same inputs changes no table: tests/operations/test_runs_on_one_warehouse.py (two runs
-# started together end equal to one run)
+# started together end equal to one uninterrupted run)
 
 
 def test_partition_rerun_touches_only_its_day(pipeline_world_copy):

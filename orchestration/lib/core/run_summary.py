@@ -85,11 +85,7 @@ def format_summary(summary: dict, gates: list[dict] | None = None, reports: dict
     """The summary as text. `failures`: {asset, reason} per failed step; `blocked`: the asset keys not
     materialized because something upstream failed (never a failed asset itself); `runs`: lines about the
     warehouse's run journal (the previous run, what this run repaired)."""
-    out = []
-    if runs:
-        out.append("Runs (journal.runs):")
-        out += [f"  {line}" for line in runs]
-    out += ["Rows per table (data-flow order):", *_rows_lines(summary)]
+    out = ["Rows per table (data-flow order):", *_rows_lines(summary)]
     out.append("Quarantined lines (file, line, raw text and reason in quarantine.events / quarantine.records):")
     out += [f"  {q['dataset']:<12} {q['reason']:<20} {q['rows']:>10,}" for q in summary["quarantine"]] or ["  none"]
     erasure = summary.get("erasure") or {}
@@ -108,6 +104,9 @@ def format_summary(summary: dict, gates: list[dict] | None = None, reports: dict
     if reports:
         out.append("Reports:")
         out += [f"  {name}: {path}" for name, path in reports.items()]
+    if runs:
+        out.append("Runs (journal.runs):")
+        out += [f"  {line}" for line in runs]
     if failures:
         out.append("Failed (asset: reason):")
         out += [f"  {f['asset']}: {one_line(f['reason'])}" for f in failures]
