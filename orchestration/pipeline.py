@@ -8,7 +8,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
 from orchestration.constants import AS_OF_TAG, RECEIVED_DAYS, REPO_ROOT
 from orchestration.jobs import INGEST_EVENTS_JOB, REFRESH_JOB
@@ -133,10 +132,14 @@ def _collect(result: dg.ExecuteInProcessResult, outcome: RunOutcome) -> None:
 def days_needing_load(settings: Settings) -> list[str]:
     """The received days of the landing folder whose files the warehouse does not hold as they are now."""
     present = event_days(settings.landing)
+    from orchestration.lib.warehouse import WarehouseMissing, open_for_reading
+
     loaded = {}
-    if settings.warehouse.exists():
-        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+    try:
+        with open_for_reading(settings.warehouse, timeout_s=float(settings.read_wait)) as con:   # within a run: at once
             loaded = loaded_files(con)
+    except WarehouseMissing:
+        pass                                                                                   # nothing loaded yet
     return days_to_load(settings.landing, present, loaded)
 
 
