@@ -28,7 +28,6 @@ from orchestration.lib.scoring import dbt_vars, load_scoring
 from orchestration.project import dbt_project
 from orchestration.resources.settings import MicrosegResource
 
-
 # The Dagster group of a dbt model, from where it lives (dbt_project/models/, STYLE §5; DESIGN.md's asset graph):
 #   staging/<source>/stg_<source>__*   staging
 #   intermediate/int_<entity>__*       the domain the entity serves (INTERMEDIATE_GROUPS)

@@ -1,6 +1,7 @@
 """What every domain shares: settings (microseg.yml + MICROSEG_* env vars), time and as_of, PII masking,
 the repository's paths, markdown tables, the run summary, DuckDB transactions, files written whole and the
-failpoints of the tests of killed runs.
+failpoints of the tests of killed runs, and worker processes that are safe to start from a process with
+threads.
 
 The public API: assets, checks, the CLI and other domains import these names from here. Submodules load on
 first use, so importing the package stays cheap.
@@ -20,6 +21,8 @@ _EXPORTS = {
     "write_bytes_atomic": "files",
     "write_text_atomic": "files",
     "REPO_ROOT": "paths",
+    "worker_context": "processes",
+    "workers_available": "processes",
     "email_key": "pii",
     "mask_pii": "pii",
     "sha256_hex": "pii",

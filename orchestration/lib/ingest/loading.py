@@ -31,8 +31,8 @@ from orchestration.lib.core import email_key, failpoint, transaction
 from orchestration.lib.core.pii import EMAIL_RE
 from orchestration.lib.erasure import record_dropped, row_erased_sql, text_erased_sql
 from orchestration.lib.ingest import contract
-from orchestration.lib.ingest.manifest import EVENT_FILES_DDL, record_loaded_files
 from orchestration.lib.ingest.contract import InputFileError, TableSpec
+from orchestration.lib.ingest.manifest import EVENT_FILES_DDL, record_loaded_files
 
 ISO_INSTANT = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)"
 

@@ -3,7 +3,7 @@
 The public API: assets, checks, the CLI and other domains import these names from here. Submodules load on
 first use, so importing the package stays cheap.
 
-Modules: ``generator`` (``generate``: the driver, shards in forked workers, merge, manifest), ``plan`` (the
+Modules: ``generator`` (``generate``: the driver, shards in worker processes, merge, manifest), ``plan`` (the
 world drawn in the parent), ``shard`` (one shard's run) with ``contacts``, ``orders``, ``campaigns``,
 ``sessions``, ``event_lines`` and ``event_files``; the reference tables ``geography``, ``people``,
 ``assortment``, ``tracking``; the CRM export's mess in ``messy_values``; small helpers in ``clock``, ``text``

@@ -14,8 +14,8 @@ Determinism: the same arguments give byte-identical files.  Every random draw co
 ``default_rng`` / ``random.Random`` seeded from ``seed`` (per shard), nothing reads the wall
 clock (``as_of`` defaults to ``DEFAULT_AS_OF``), nothing iterates over sets or hashes, gzip
 headers carry no mtime.  Persons are split into shards of ~12,500 contacts (at most 8, a fixed
-function of ``contacts``, never of the CPU count); shards run in forked worker processes and each
-writes its own ``events-NNN`` file per day, so the output does not depend on ``workers``.
+function of ``contacts``, never of the CPU count); shards run in worker processes (started from
+the forkserver, each with a pickled copy of the plan) and each writes its own ``events-NNN`` file per day, so the output does not depend on ``workers``.
 
 Streaming: events are generated and written one received day at a time per shard; per-person
 state is a few arrays/lists, so memory does not grow with ``days``.  Volume is ~1.1 event lines
@@ -71,7 +71,6 @@ from __future__ import annotations
 import csv
 import gc
 import json
-import multiprocessing as mp
 import os
 import queue
 import re
@@ -81,7 +80,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from orchestration.lib.core import format_as_of
+from orchestration.lib.core import format_as_of, worker_context, workers_available
 from orchestration.lib.sample_data.contract import (
     CONTACT_COLUMNS,
     DEFAULT_AS_OF,
@@ -120,7 +119,7 @@ def generate(out_dir: str | Path, contacts: int = 1000, days: int = 30, seed: in
              progress: Callable[[str], None] | None = None, *, workers: int | None = None) -> GenerationStats:
     """Write a realistic landing folder to ``out_dir``; see the module docstring.
 
-    ``workers`` (keyword only) caps the number of forked worker processes (default: CPU count;
+    ``workers`` (keyword only) caps the number of worker processes (default: CPU count;
     never more than the number of shards; 1 runs everything in this process); the output does
     not depend on it.
     """
@@ -183,8 +182,13 @@ def generate(out_dir: str | Path, contacts: int = 1000, days: int = 30, seed: in
 
 
 # =========================================================================== shards, in workers or here
-_FORKED_PLAN: Plan | None = None  # what forked workers read (set by the parent around the pool)
+_WORKER_PLAN: Plan | None = None  # a worker's copy of the plan (set by _start_worker)
 _PROGRESS_QUEUE = None
+
+
+def _start_worker(plan: Plan, progress_queue) -> None:
+    global _WORKER_PLAN, _PROGRESS_QUEUE
+    _WORKER_PLAN, _PROGRESS_QUEUE = plan, progress_queue
 
 
 def _run_shard_in_worker(shard: int) -> dict:
@@ -193,12 +197,11 @@ def _run_shard_in_worker(shard: int) -> dict:
     def report(msg):
         progress_queue.put(msg)
 
-    return Shard(_FORKED_PLAN, shard, report).run()
+    return Shard(_WORKER_PLAN, shard, report).run()
 
 
 def _run_shards(plan: Plan, workers: int | None, progress) -> list[dict]:
     """Every shard's stats, in shard order; the day progress is reported once all shards wrote a day."""
-    global _FORKED_PLAN, _PROGRESS_QUEUE
     n_shards, days = plan.shard_count, len(plan.day_starts)
     day_lines = [0] * days
     day_done = [0] * days
@@ -213,25 +216,22 @@ def _run_shards(plan: Plan, workers: int | None, progress) -> list[dict]:
     nproc = workers if workers is not None else (os.cpu_count() or 1)
     nproc = max(1, min(nproc, n_shards))
     results: list[dict] = []
-    if nproc > 1 and "fork" in mp.get_all_start_methods() and not mp.current_process().daemon:
-        ctx = mp.get_context("fork")
-        _FORKED_PLAN, _PROGRESS_QUEUE = plan, ctx.Queue()
-        try:
-            with ctx.Pool(nproc) as pool:
-                res = pool.map_async(_run_shard_in_worker, range(n_shards), chunksize=1)
-                while True:
-                    try:
-                        on_day_written(_PROGRESS_QUEUE.get(timeout=0.2))
-                        continue
-                    except queue.Empty:
-                        pass
-                    if res.ready():
-                        break
-                results = res.get()
-                while sum(day_done) < n_shards * days:
-                    on_day_written(_PROGRESS_QUEUE.get(timeout=5))
-        finally:
-            _FORKED_PLAN, _PROGRESS_QUEUE = None, None
+    if nproc > 1 and workers_available():
+        ctx = worker_context()
+        progress_queue = ctx.Queue()
+        with ctx.Pool(nproc, initializer=_start_worker, initargs=(plan, progress_queue)) as pool:
+            res = pool.map_async(_run_shard_in_worker, range(n_shards), chunksize=1)
+            while True:
+                try:
+                    on_day_written(progress_queue.get(timeout=0.2))
+                    continue
+                except queue.Empty:
+                    pass
+                if res.ready():
+                    break
+            results = res.get()
+            while sum(day_done) < n_shards * days:
+                on_day_written(progress_queue.get(timeout=5))
     else:
         for s in range(n_shards):
             results.append(Shard(plan, s, on_day_written).run())

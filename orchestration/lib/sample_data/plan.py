@@ -1,6 +1,6 @@
 """The plan of a run, drawn in the parent process before any shard starts: the window's days, every person
 (the hidden truth: demographics, city, lifecycle, activity, names and email addresses), the catalog, the email
-campaigns and the split of persons into shards.  Shards only read it (forked workers share it copy-on-write).
+campaigns and the split of persons into shards.  Shards only read it (each worker process gets a pickled copy).
 """
 
 from __future__ import annotations

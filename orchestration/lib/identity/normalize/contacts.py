@@ -2,14 +2,13 @@
 and the validation report (one row per rejected value).
 
 Speed: every normaliser runs once per distinct value (names, genders, countries and cities repeat
-a lot). More than ``PHONE_POOL_MIN`` distinct phones are normalised in forked worker processes
+a lot). More than ``PHONE_POOL_MIN`` distinct phones are normalised in worker processes
 while this process does the rest.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 from collections.abc import Callable
 from datetime import date
 from functools import partial
@@ -20,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from orchestration.lib.core import sha256_hex
+from orchestration.lib.core import sha256_hex, worker_context, workers_available
 from orchestration.lib.identity.normalize.birth_date import normalize_birth_date
 from orchestration.lib.identity.normalize.country import normalize_country, normalize_postal_code
 from orchestration.lib.identity.normalize.email import normalize_email
@@ -122,48 +121,36 @@ class DistinctValues:
         return np.array([r[field] for r in self.results], dtype=object)[self.codes[rows]]
 
 
-_POOL_ITEMS: list = []  # the items of the running ForkedJob; forked workers inherit them
+class WorkerJob:
+    """``func(items)`` in worker processes, started now, when there are more than ``PHONE_POOL_MIN``
+    items (chunks of ``PHONE_CHUNK`` travel to the workers, results come back); else run in this
+    process by ``result()``. Workers start from the forkserver (``lib/core/processes.py``: a fork of a
+    process with threads can hang). Should the workers not answer within ``timeout_s`` (by default a
+    second per 500 items, at least a minute: 15x their normal time), the items run in this process."""
 
-
-def _pool_chunk(task: tuple[Callable[[list], list], int, int]) -> list:
-    func, start, stop = task
-    return func(_POOL_ITEMS[start:stop])
-
-
-class ForkedJob:
-    """``func(items)`` in forked worker processes, started now, when there are more than
-    ``PHONE_POOL_MIN`` items (the workers read them from the forked memory, only results travel);
-    else run in this process by ``result()``."""
-
-    def __init__(self, func: Callable[[list], list], items: list):
-        global _POOL_ITEMS
+    def __init__(self, func: Callable[[list], list], items: list, timeout_s: float | None = None):
         self.func, self.items, self.pool, self.pending = func, items, None, None
-        if (len(items) > PHONE_POOL_MIN and "fork" in mp.get_all_start_methods()
-                and not mp.current_process().daemon and (os.cpu_count() or 1) > 1):
-            _POOL_ITEMS = items  # until close(): a worker the pool replaces forks again
-            try:
-                self.pool = mp.get_context("fork").Pool(PHONE_POOL_WORKERS)
-            except BaseException:
-                _POOL_ITEMS = []
-                raise
-            tasks = [(func, i, i + PHONE_CHUNK) for i in range(0, len(items), PHONE_CHUNK)]
-            self.pending = self.pool.map_async(_pool_chunk, tasks)
+        self.timeout_s = timeout_s if timeout_s is not None else max(60.0, len(items) / 500)
+        if len(items) > PHONE_POOL_MIN and workers_available():
+            self.pool = worker_context().Pool(PHONE_POOL_WORKERS)
+            chunks = [items[i:i + PHONE_CHUNK] for i in range(0, len(items), PHONE_CHUNK)]
+            self.pending = self.pool.map_async(func, chunks, chunksize=1)
 
     def result(self) -> list:
         if self.pool is None:
             return self.func(self.items)
         try:
-            return list(chain.from_iterable(self.pending.get()))
+            return list(chain.from_iterable(self.pending.get(timeout=self.timeout_s)))
+        except mp.TimeoutError:
+            return self.func(self.items)
         finally:
             self.close()
 
     def close(self) -> None:
-        global _POOL_ITEMS
         if self.pool is not None:
             self.pool.terminate()
             self.pool.join()
             self.pool = None
-            _POOL_ITEMS = []
 
 
 class RejectionCheck(NamedTuple):
@@ -211,7 +198,7 @@ def normalize_contacts(df: pd.DataFrame, as_of: date) -> tuple[pd.DataFrame, pd.
     frame = df.reset_index(drop=True)
     country = DistinctValues.of(frame["country_raw"], normalize_country)
     phone = DistinctValues.of_pairs(frame["phone_raw"], country, 0)
-    job = ForkedJob(_phone_rows, phone.values)  # workers run the phones while this process does the rest
+    job = WorkerJob(_phone_rows, phone.values)  # workers run the phones while this process does the rest
     try:
         email = DistinctValues.of(frame["email"], _email_row)
         first = DistinctValues.of(frame["first_name"], _name_row)
