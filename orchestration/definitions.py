@@ -30,4 +30,8 @@ def build_defs(settings: Settings | None = None) -> dg.Definitions:
     )
 
 
-defs = build_defs()
+@dg.definitions
+def defs() -> dg.Definitions:
+    """What Dagster loads (workspace.yaml: `dagster dev`, `microseg ui`): the definitions of microseg.yml and the
+    MICROSEG_* env vars, built when Dagster loads them, never at import (a `microseg run` builds its own once)."""
+    return build_defs()

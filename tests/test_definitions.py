@@ -8,7 +8,8 @@ from tests.helpers.landing import event
 
 
 def test_definitions_load():
-    from orchestration.definitions import defs
+    from orchestration.definitions import build_defs
+    defs = build_defs()
 
     dg.Definitions.validate_loadable(defs)
     assert defs.resolve_job_def("ingest_events_job")
@@ -18,7 +19,8 @@ def test_definitions_load():
 
 
 def test_gates_are_blocking_checks_on_staging():
-    from orchestration.definitions import defs
+    from orchestration.definitions import build_defs
+    defs = build_defs()
 
     graph = defs.resolve_asset_graph()
     checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
@@ -95,7 +97,8 @@ def test_schema_drift_fails_the_table_asset_naming_file_and_column(landing, tmp_
 
 
 def test_dbt_models_grouped_by_domain_and_gates_read_their_frames_after_them():
-    from orchestration.definitions import defs
+    from orchestration.definitions import build_defs
+    defs = build_defs()
 
     graph = defs.resolve_asset_graph()
     group = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}

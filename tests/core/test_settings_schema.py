@@ -110,10 +110,11 @@ def test_config_show_and_docs_commands(clean_env, monkeypatch):
 
 
 def test_importing_the_definitions_has_no_side_effects(tmp_path):
-    # Regression: building the definitions wrote MICROSEG_* into os.environ and created the warehouse folder
+    # Regression: building the definitions (as Dagster does when it loads the module) wrote MICROSEG_* into
+    # os.environ and created the warehouse folder
     warehouse = tmp_path / "not-yet" / "w.duckdb"
     code = ("import json, os; before = dict(os.environ); import orchestration.definitions as d; "
-            "after = dict(os.environ); "
+            "d.build_defs(); after = dict(os.environ); "
             "print(json.dumps({k: after.get(k) for k in set(before) | set(after) if before.get(k) != after.get(k)}))")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MICROSEG_")}
     env.update(MICROSEG_WAREHOUSE=str(warehouse), MICROSEG_REPORTS=str(tmp_path / "reports"))
