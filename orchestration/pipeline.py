@@ -14,6 +14,7 @@ from orchestration.jobs import INGEST_EVENTS_JOB, REFRESH_JOB
 from orchestration.lib.core import (
     Settings,
     dagster_home_for,
+    duckdb_config,
     format_as_of,
     gate_entry,
     parse_as_of,
@@ -39,8 +40,18 @@ RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
 
 
-class LandingError(Exception):
+class SetupError(Exception):
+    """The run cannot start: a folder it needs is missing or unusable (the message says which and why)."""
+
+
+class LandingError(SetupError):
     """The landing folder cannot be used at all (missing, or nothing the contract describes)."""
+
+
+def check_segments(folder: Path) -> None:
+    if not folder.is_dir():
+        raise SetupError(f"segment folder {folder} does not exist (setting `segments` in microseg.yml, or "
+                         "MICROSEG_SEGMENTS): create it, or point the setting at your segment YAML files")
 
 
 def check_landing(landing: Path) -> None:
@@ -170,7 +181,7 @@ def writing_session_for(settings: Settings, command: str, instance: dg.DagsterIn
 
     return writing_session(settings.warehouse, command, instance, as_of=as_of, wait=wait,
                            timeout_s=float(settings.run_wait if timeout_s is None else timeout_s), say=say,
-                           memory_limit=settings.duckdb_memory_limit)
+                           config=duckdb_config(settings))
 
 
 def run_pipeline(settings: Settings, as_of: str, instance: dg.DagsterInstance | None = None,
@@ -180,9 +191,9 @@ def run_pipeline(settings: Settings, as_of: str, instance: dg.DagsterInstance | 
     (`verbose`: Dagster's and dbt's debug lines too)."""
     from orchestration.definitions import build_defs
 
-    defs = build_defs(settings)
-
     check_landing(settings.landing)
+    check_segments(settings.segments)
+    defs = build_defs(settings)
     instance = instance or warehouse_instance(settings)
     outcome = RunOutcome(as_of=as_of, success=True)
     with writing_session_for(settings, "microseg run", instance, as_of, say=say) as session:

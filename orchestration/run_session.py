@@ -73,7 +73,7 @@ _CURRENT: dict[str, Session] = {}
 @contextmanager
 def writing_session(warehouse: Path, command: str, instance: dg.DagsterInstance, *, as_of: str | None = None,
                     run_id: str | None = None, wait: bool = True, timeout_s: float = 3600.0,
-                    say: Say | None = None, memory_limit: str | None = None) -> Iterator[Session]:
+                    say: Say | None = None, config: dict | None = None) -> Iterator[Session]:
     """Hold `warehouse` for writing for the `with` block (waiting for another run up to `timeout_s`, or not at
     all with `wait=False`: LockTimeout), repaired and journaled; nested within a process, the outer session."""
     warehouse = Path(warehouse)
@@ -88,7 +88,6 @@ def writing_session(warehouse: Path, command: str, instance: dg.DagsterInstance,
         return
     session = Session(run_id=run_id, warehouse=warehouse, lease=lease)
     _CURRENT[key] = session
-    config = {"memory_limit": memory_limit} if memory_limit else None
     try:
         if lease.took_over is not None:
             session.repairs.append(f"took over the run lock of {lease.took_over.describe()}, whose process is gone")

@@ -146,6 +146,20 @@ def test_missing_and_empty_landing_folders_are_clear_errors(tmp_path):
         check_landing(tmp_path / "empty")
 
 
+def test_a_missing_segment_folder_is_one_line_and_exit_2(tmp_path, landing):
+    from click.testing import CliRunner
+
+    from orchestration.cli import main
+
+    landing.events("2026-11-01", [event("m1", "2026-11-01T10:00:00Z")])
+    env = {"MICROSEG_SEGMENTS": str(tmp_path / "no_segments"), "MICROSEG_AS_OF": "2026-11-02T00:00:00Z"}
+    result = CliRunner().invoke(main, ["run", "--landing", str(landing.root), "--warehouse",
+                                       str(tmp_path / "w.duckdb")], env=env)
+    assert result.exit_code == 2, result.output
+    assert f"error: segment folder {tmp_path / 'no_segments'} does not exist" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "w.duckdb").exists()
+
+
 def test_identity_resolution_matches_the_generator_truth(generated):
     root, stats, settings, _, _ = generated
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:

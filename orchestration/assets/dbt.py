@@ -1,17 +1,14 @@
 """dbt models as Dagster assets: each model its own asset, grouped by domain; dbt tests as asset checks."""
 
 
-import contextlib
 import hashlib
-import io
 import json
-import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, dbt_assets
 
 from orchestration.constants import (
     DBT_PROJECT_DIR,
@@ -27,6 +24,7 @@ from orchestration.lib.core import FAILED_ASSETS, failpoint, one_line
 from orchestration.lib.scoring import dbt_vars, load_scoring
 from orchestration.project import dbt_project
 from orchestration.resources.settings import MicrosegResource
+from orchestration.resources.warehouse import WarehouseDbtResource
 
 # The Dagster group of a dbt model, from where it lives (dbt_project/models/, STYLE §5; DESIGN.md's asset graph):
 #   staging/<source>/stg_<source>__*   staging
@@ -103,43 +101,6 @@ def staging_select(source: str) -> str:
     return " ".join([f"path:models/staging/{source}", *(f"path:models/gates/{g}" for g in gates)])
 
 
-class _DebugLines(io.TextIOBase):
-    """A text stream whose every line goes to `log` at debug."""
-
-    def __init__(self, log):
-        self.log, self.buffer = log, ""
-
-    def write(self, text: str) -> int:
-        self.buffer += text
-        *lines, self.buffer = self.buffer.split("\n")
-        for line in lines:
-            if line.strip():
-                self.log.debug(line)
-        return len(text)
-
-
-class _DbtInfoAtDebug(logging.Filter):
-    """dagster-dbt's own info lines (the command with its --vars, the selection, partial parsing) at debug."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno == logging.INFO and "dagster_dbt" in record.pathname:
-            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
-        return True
-
-
-@contextlib.contextmanager
-def dbt_output_at_debug(log):
-    """While dbt runs: its output (dagster-dbt prints it to stdout) and dagster-dbt's info lines at debug on
-    `log`; a failure still reaches the console as the step's one-line reason (dbt_build)."""
-    quiet, dagster_logger = _DbtInfoAtDebug(), logging.getLogger("dagster.builtin")
-    dagster_logger.addFilter(quiet)
-    try:
-        with contextlib.redirect_stdout(_DebugLines(log)):
-            yield
-    finally:
-        dagster_logger.removeFilter(quiet)
-
-
 def _dbt_subject(node: Mapping[str, Any], nodes: Mapping[str, Any]) -> str | None:
     """The model (the asset) a dbt node concerns: a model itself; a test's model (attached, its meta ref, or
     the model it reads); a unit test's model."""
@@ -186,26 +147,24 @@ def with_run_metadata(events, metadata: dict):
         yield event
 
 
-def dbt_target(microseg: MicrosegResource, kind: str) -> Path:
-    """The warehouse's own dbt target folder for the steps of one `kind` (the staging steps, which pass no vars;
-    the steps with the run's vars): dbt's partial parsing then holds from one step to the next (same profile,
-    same vars) instead of a full parse in a new folder per step. Steps never overlap (the DuckDB pool has one
-    slot), and each reads its run_results.json before the next starts."""
+def dbt_target(microseg: MicrosegResource) -> Path:
+    """The warehouse's own dbt target folder: its partial parse (parsed without the run's vars, which reach each
+    build instead: orchestration/resources/dbt_in_process.py) holds from one run to the next. Steps never
+    overlap (the DuckDB pool has one slot), and each reads its run_results.json before the next starts."""
     warehouse = Path(microseg.warehouse).resolve()
     key = hashlib.sha256(str(warehouse).encode()).hexdigest()[:12]
-    return Path(dbt_project.project_dir) / dbt_project.target_path / "warehouses" / f"{warehouse.stem}-{key}" / kind
+    return Path(dbt_project.project_dir) / dbt_project.target_path / "warehouses" / f"{warehouse.stem}-{key}"
 
 
-def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, microseg: MicrosegResource,
+def dbt_build(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, microseg: MicrosegResource,
               args: tuple[str, ...] = ()):
-    """`dbt build` of this step's selection: each model's materialization with the run's metadata, dbt's output
-    at debug (dbt_output_at_debug), a failed build a dg.Failure naming what failed (dbt_failure)."""
-    target = dbt_target(microseg, "with_vars" if args else "staging")
+    """`dbt build` of this step's selection, in this process: each model's materialization with the run's
+    metadata, dbt's output at debug, a failed build a dg.Failure naming what failed (dbt_failure)."""
+    target = dbt_target(microseg)
     target.mkdir(parents=True, exist_ok=True)
     (target / "run_results.json").unlink(missing_ok=True)      # never an earlier step's results
-    with dbt_output_at_debug(context.log):
-        invocation = dbt.cli(["build", *args], context=context, raise_on_error=False, target_path=target)
-        yield from with_run_metadata(invocation.stream(), microseg.run_metadata(context))
+    invocation = dbt.build(["build", *args], context=context, target=target)
+    yield from with_run_metadata(invocation.stream(), microseg.run_metadata(context))
     if invocation.get_error() is not None:
         raise dbt_failure(invocation)
     context.log.info(dbt_done(invocation))
@@ -234,7 +193,7 @@ def build_staging_models(source: str) -> dg.AssetsDefinition:
         dagster_dbt_translator=MicrosegTranslator(),
         pool=DUCKDB_POOL,
     )
-    def _models(context: dg.AssetExecutionContext, dbt: DbtCliResource, microseg: MicrosegResource):
+    def _models(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, microseg: MicrosegResource):
         """Typed, UTC, deduplicated stg_* models of one source over raw.*, and the frames of their gates; dbt
         tests surface as asset checks."""
         yield from dbt_build(context, dbt, microseg)
@@ -245,7 +204,7 @@ def build_staging_models(source: str) -> dg.AssetsDefinition:
 staging_models = [build_staging_models(source) for source in STAGING_SOURCES]
 
 
-def _build_with_vars(context: dg.AssetExecutionContext, dbt: DbtCliResource, microseg: MicrosegResource):
+def _build_with_vars(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, microseg: MicrosegResource):
     """dbt build with the run's as_of and scoring.yml (validated) as the dbt vars `as_of` and `scoring`."""
     as_of = microseg.as_of_text(context)
     path = Path(microseg.scoring) if microseg.scoring else None
@@ -261,7 +220,7 @@ def _build_with_vars(context: dg.AssetExecutionContext, dbt: DbtCliResource, mic
     dagster_dbt_translator=MicrosegTranslator(),
     pool=DUCKDB_POOL,
 )
-def profile_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, microseg: MicrosegResource):
+def profile_models(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, microseg: MicrosegResource):
     """Golden records over the identity map (profiles_cleaned, profile emails and phones), events and
     orders attributed to persons, behavior scores, the enrichment step's inputs (declared labels,
     behavior features), and the profiles gate's frame. The run's as_of and scoring.yml are passed as dbt vars."""
@@ -275,7 +234,7 @@ def profile_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, micro
     dagster_dbt_translator=MicrosegTranslator(),
     pool=DUCKDB_POOL,
 )
-def enriched_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, microseg: MicrosegResource):
+def enriched_models(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, microseg: MicrosegResource):
     """profiles_enriched (each attribute's chosen value with provenance and confidence, over what the
     enrichment assets found), its gate's frame, and the relations segment rules read."""
     yield from _build_with_vars(context, dbt, microseg)

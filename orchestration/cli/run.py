@@ -22,7 +22,7 @@ from orchestration.lib.core import SettingsError
 def run(landing: Path | None, warehouse: Path | None, as_of: str | None, verbose: bool, wait_s: float | None,
         no_wait: bool) -> None:
     """Materialize every asset in-process and print a summary. Exit 1 if any step or gate failed, 2 on an
-    unusable landing folder, 75 when another run held the warehouse for longer than --wait.
+    unusable landing or segment folder, 75 when another run held the warehouse for longer than --wait.
 
     One run at a time per warehouse: a second run waits for the first (saying for which) up to --wait seconds
     (MICROSEG_RUN_WAIT), or fails at once with --no-wait. The console (stderr) shows progress, each gate's
@@ -31,7 +31,9 @@ def run(landing: Path | None, warehouse: Path | None, as_of: str | None, verbose
     settings = load_cli_settings(landing=str(landing) if landing else None,
                                  warehouse=str(warehouse) if warehouse else None, as_of=as_of)
     from orchestration.pipeline import (
-        LandingError,
+        SetupError,
+        check_landing,
+        check_segments,
         ensure_dagster_home,
         prepare_dbt,
         resolve_as_of,
@@ -54,6 +56,8 @@ def run(landing: Path | None, warehouse: Path | None, as_of: str | None, verbose
     instance = warehouse_instance(settings)
     started = time.perf_counter()
     try:
+        check_landing(settings.landing)          # before the warehouse is touched: nothing to repair after it
+        check_segments(settings.segments)
         with writing_session_for(settings, "microseg run", instance, resolved, wait=not no_wait,
                                  timeout_s=wait_s, say=say_on_stderr) as session:
             if session.previous is not None:
@@ -62,7 +66,7 @@ def run(landing: Path | None, warehouse: Path | None, as_of: str | None, verbose
             elapsed = time.perf_counter() - started
             with open_for_reading(settings.warehouse, timeout_s=float(settings.read_wait)) as con:
                 summary = warehouse_summary(con)
-    except LandingError as exc:
+    except SetupError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     except (LockTimeout, WarehouseBusy) as exc:

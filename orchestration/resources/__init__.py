@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from orchestration.constants import SUITES_DIR
-from orchestration.lib.core import Settings, dbt_env, load_settings
+from orchestration.lib.core import Settings, dbt_env, duckdb_config, load_settings, thread_count
 from orchestration.project import dbt_project
 from orchestration.resources.enrichment import EnrichmentResource
 from orchestration.resources.expectations import GreatExpectationsResource
@@ -17,9 +17,10 @@ def build_resources(settings: Settings | None = None) -> dict:
     return {
         "dbt": WarehouseDbtResource(project_dir=dbt_project, dbt_executable=dbt_executable(),
                                     dbt_env=dbt_env(settings), warehouse=str(settings.warehouse),
+                                    threads=thread_count(settings),
                                     run_wait=float(settings.run_wait)),
         "duckdb": WarehouseResource(database=str(settings.warehouse),
-                                    connection_config={"memory_limit": settings.duckdb_memory_limit},
+                                    connection_config=duckdb_config(settings),
                                     run_wait=float(settings.run_wait)),
         "microseg": MicrosegResource(**resource_values(settings, "microseg")),
         "enrichment": EnrichmentResource(**resource_values(settings, "enrichment")),

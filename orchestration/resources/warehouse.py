@@ -42,11 +42,13 @@ class WarehouseResource(DuckDBResource):
 
 
 class WarehouseDbtResource(DbtCliResource):
-    """dbt on the warehouse file: `dbt_env` (MICROSEG_WAREHOUSE, MICROSEG_DUCKDB_MEMORY_LIMIT, which
-    dbt_project/profiles.yml reads) is set for the dbt process when a command runs, not at import."""
+    """dbt on the warehouse file: `dbt_env` (MICROSEG_WAREHOUSE and the DuckDB limits, which
+    dbt_project/profiles.yml reads) is set when a command runs, not at import. The pipeline's steps run dbt in
+    the run's own process (`build`); `cli` is dagster-dbt's, a dbt process of its own."""
 
     dbt_env: dict[str, str] = {}
     warehouse: str = ""
+    threads: int = 1
     run_wait: float = 3600.0
 
     @contextlib.contextmanager
@@ -62,3 +64,13 @@ class WarehouseDbtResource(DbtCliResource):
     def cli(self, args, **kwargs):
         os.environ.update(self.dbt_env)
         return super().cli(args, **kwargs)
+
+    def build(self, args, *, context, target: Path):
+        """`dbt <args>` for `context`'s assets in this process (orchestration/resources/dbt_in_process.py),
+        with the warehouse target folder `target` and `threads` dbt threads; returns the invocation to stream."""
+        from orchestration.resources.dbt_in_process import build_in_process
+
+        os.environ.update(self.dbt_env)
+        return build_in_process([*args, "--threads", str(self.threads)], context=context,
+                                project_dir=Path(self.project_dir), profiles_dir=Path(self.profiles_dir or self.project_dir),
+                                target=target, log=context.log)

@@ -34,6 +34,8 @@ _EXPORTS = {
     "warehouse_summary": "run_summary",
     "Settings": "settings",
     "dbt_env": "settings",
+    "duckdb_config": "settings",
+    "thread_count": "settings",
     "dagster_home_for": "settings",
     "find_settings_file": "settings",
     "load_settings": "settings",

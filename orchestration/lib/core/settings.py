@@ -16,7 +16,7 @@ from orchestration.lib.core.time import format_as_of, parse_as_of, to_utc
 from orchestration.lib.core.yaml_files import YamlFileError, load_yaml_mapping, parse_yaml
 
 __all__ = ["CORE_SETTINGS", "Settings", "SettingsError", "all_schemas", "all_settings", "configuration_doc", "dagster_home_for", "find_settings_file",
-           "dbt_env", "describe_settings", "load_settings_with_origins",
+           "dbt_env", "duckdb_config", "thread_count", "describe_settings", "load_settings_with_origins",
            "format_as_of", "load_settings", "parse_as_of", "to_utc"]
 
 CORE_SETTINGS = SettingsSchema("core", (
@@ -32,7 +32,11 @@ CORE_SETTINGS = SettingsSchema("core", (
     Setting("future_tolerance_hours", "number", 24.0,
             "events stamped later than the end of their received day + this are quarantined", minimum=0,
             resource="microseg"),
-    Setting("duckdb_memory_limit", "text", "4GB", "DuckDB's memory cap (ingest, dbt); larger inputs spill to disk"),
+    Setting("duckdb_memory_limit", "text", "4GB", "DuckDB's memory cap for every connection (ingest, identity, "
+            "dbt, gates); larger inputs spill to disk"),
+    Setting("duckdb_temp_directory", "path", "", "where DuckDB spills what does not fit in duckdb_memory_limit; "
+            "empty: `<warehouse file>.tmp/` beside it (DuckDB's default)"),
+    Setting("threads", "integer", 0, "threads for DuckDB and for dbt's models; 0: one per CPU core", minimum=0),
     Setting("dagster_home", "path", "", "the Dagster instance (run history, partitions, sensors) of this warehouse; "
             "empty: DAGSTER_HOME if set, else `<warehouse>.dagster/` beside the warehouse file, so two warehouses "
             "never share run history"),
@@ -143,10 +147,26 @@ def dagster_home_for(settings) -> Path:
     return settings.warehouse.with_suffix(".dagster")
 
 
+def thread_count(settings) -> int:
+    """The `threads` setting, 0 resolved to this machine's CPU cores."""
+    return int(settings.threads) or (os.cpu_count() or 1)
+
+
+def duckdb_config(settings) -> dict[str, str | int]:
+    """The DuckDB configuration of every connection to the warehouse (ours and dbt's, whose profiles.yml reads
+    dbt_env): memory cap, spill folder, threads. One process's connections to one file must share it."""
+    temp = settings.duckdb_temp_directory or f"{settings.warehouse}.tmp"      # DuckDB's own default
+    return {"memory_limit": settings.duckdb_memory_limit, "temp_directory": str(temp),
+            "threads": thread_count(settings)}
+
+
 def dbt_env(settings) -> dict[str, str]:
-    """What dbt's profiles.yml reads: the warehouse file and DuckDB's memory cap (set when dbt runs)."""
+    """What dbt's profiles.yml reads: the warehouse file and its DuckDB configuration (duckdb_config), set when
+    dbt runs."""
+    config = duckdb_config(settings)
     return {f"{ENV_PREFIX}WAREHOUSE": str(settings.warehouse),
-            f"{ENV_PREFIX}DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit}
+            f"{ENV_PREFIX}DUCKDB_MEMORY_LIMIT": str(config["memory_limit"]),
+            f"{ENV_PREFIX}DUCKDB_TEMP_DIRECTORY": str(config["temp_directory"])}
 
 
 CONFIGURATION_DOC_HEADER = """# Configuration

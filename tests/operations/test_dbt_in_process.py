@@ -1,0 +1,81 @@
+"""dbt in the run's own process: one parse per process, kept between runs, the run's vars at every build."""
+
+from datetime import datetime
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.constants import AS_OF_TAG
+from orchestration.resources import dbt_in_process
+
+pytestmark = pytest.mark.slow
+
+
+def _dbt_log_messages(target) -> list[str]:
+    """The messages of <target>/dbt.log (dbt's text file log: `HH:MM:SS.ffffff [level] [thread]: message`)."""
+    lines = (target / "dbt.log").read_text().splitlines()
+    return [line.split("]: ", 1)[1] for line in lines if "]: " in line]
+
+
+def _materialize_profiles(settings, instance, as_of: str):
+    from orchestration.assets.dbt import profile_models
+    from orchestration.resources import build_resources
+
+    return dg.materialize([profile_models], resources=build_resources(settings), instance=instance,
+                          tags={AS_OF_TAG: as_of}, raise_on_error=False)
+
+
+def test_one_parse_per_process_the_run_vars_at_each_build_and_the_parse_kept_for_the_next_run(
+        pipeline_world_copy):
+    from orchestration.assets.dbt import dbt_target
+    from orchestration.resources.settings import MicrosegResource
+
+    world = pipeline_world_copy
+    target = dbt_target(MicrosegResource(warehouse=str(world.settings.warehouse)))
+    dbt_in_process._PARSED.clear()                      # as a new process starts: nothing parsed yet
+    (target / "dbt.log").unlink(missing_ok=True)
+
+    first = _materialize_profiles(world.settings, world.instance, "2026-10-20T00:00:00Z")
+    second = _materialize_profiles(world.settings, world.instance, "2026-10-25T00:00:00Z")
+    assert first.success and second.success
+
+    messages = _dbt_log_messages(target)
+    commands = [m for m in messages if m.startswith("Command `cli ")]
+    assert [c.split("`")[1] for c in commands] == ["cli parse", "cli build", "cli build"]   # parsed once
+    # the run's as_of reached each build (passed as vars to the build, not to the parse)
+    with duckdb.connect(str(world.settings.warehouse), read_only=True) as con:
+        assert con.execute("select distinct as_of from scoring.behavior_features").fetchall() == [
+            (datetime(2026, 10, 25),)]
+
+    # the parse did not see the vars, so the next process (a new run, another as_of) keeps dbt's partial parse
+    dbt_in_process._PARSED.clear()                      # the next run's process
+    (target / "dbt.log").unlink()
+    assert _materialize_profiles(world.settings, world.instance, "2026-10-26T00:00:00Z").success
+    messages = _dbt_log_messages(target)
+    assert not any("Unable to do partial parsing" in m for m in messages), \
+        [m for m in messages if "partial pars" in m.lower()]
+    assert any("Partial parsing enabled, no changes found" in m or "skipping partial parsing" in m.lower()
+               for m in messages)
+
+
+def test_after_a_build_the_process_opens_the_warehouse_with_its_own_configuration(pipeline_world_copy):
+    """dbt-duckdb keeps its DuckDB handle open after a command; a connection with another configuration (the
+    steps' own, or the erasure step's file rewrite) would then fail in the same process."""
+    world = pipeline_world_copy
+    assert _materialize_profiles(world.settings, world.instance, "2026-11-01T00:00:00Z").success
+    with duckdb.connect(str(world.settings.warehouse), config={"memory_limit": "777MB"}) as con:
+        assert con.execute("select count(*) from marts.profiles_cleaned").fetchall()[0][0] > 0
+
+
+def test_a_broken_model_fails_the_step_naming_it(pipeline_world_copy):
+    """A model whose SQL fails in the warehouse: the step fails with the model's name and dbt's message, the
+    models it did not block are still materialized."""
+    world = pipeline_world_copy
+    with duckdb.connect(str(world.settings.warehouse)) as con:    # int_identity__map reads this relation
+        con.execute("drop table identity.identity_map")
+    result = _materialize_profiles(world.settings, world.instance, "2026-11-01T00:00:00Z")
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    message = failure.event_specific_data.error.message
+    assert "dbt build failed" in message and "int_identity__map" in message and "identity_map" in message
