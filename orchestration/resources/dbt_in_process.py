@@ -15,6 +15,7 @@ connections (a different configuration) and the erasure step's file rewrite neve
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -165,7 +166,7 @@ class InProcessInvocation:
                 close_dbt_connections()
                 events.put(done)
 
-        with _LOCK:
+        with _LOCK, _collector_in_this_thread():
             worker = threading.Thread(target=run, name="dbt-build", daemon=True)
             worker.start()
             while (raw := events.get()) is not done:
@@ -193,6 +194,21 @@ class InProcessInvocation:
 def _worth_logging(raw: Mapping[str, Any]) -> bool:
     info = raw.get("info", {})
     return bool(info.get("msg")) and info.get("level") in ("warn", "error")
+
+
+@contextmanager
+def _collector_in_this_thread():
+    """Python's cyclic garbage collector off while dbt's threads run, then run here. A collection started in one
+    of dbt's threads would finalize objects of this thread there: a SQLite connection of the Dagster instance,
+    reset from another thread, prints a traceback on the console (sqlalchemy's `_finalize_fairy`)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+            gc.collect()
 
 
 @contextmanager
