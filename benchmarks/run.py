@@ -6,7 +6,8 @@ BENCH_IDENTITY_SIZES; BENCH_IDENTITY=0 skips it), and the example segments compi
 pipeline's warehouse (benchmarks/segments.py; BENCH_SEGMENTS=0 skips it), and enrichment: reference lookups on
 BENCH_ENRICHMENT_PROFILES (1000000) synthetic profiles beside a per-row loop, inference at 100k persons, the HTTP
 client's throughput (benchmarks/enrichment.py; BENCH_ENRICHMENT=0 skips it), and erasure: ingest with tombstones,
-one erasure and the rewrite of the warehouse file (benchmarks/erasure.py; BENCH_ERASURE=0 skips it).
+one erasure and the rewrite of the warehouse file (benchmarks/erasure.py; BENCH_ERASURE=0 skips it), and
+`microseg run` on make run's sample against the start-up floor (benchmarks/sample_run.py; BENCH_SAMPLE=0 skips it).
 Each phase runs in its own process (its own peak RSS). The baseline is DuckDB's plain typed
 read_json of the same files in the same run: our ingest is reported as a ratio to it.
 """
@@ -80,6 +81,9 @@ def main() -> None:
     if os.environ.get("BENCH_ERASURE", "1") != "0":  # ingest with tombstones, one erasure, the file rewrite
         if subprocess.run([sys.executable, "-m", "benchmarks.erasure"]).returncode != 0:
             raise SystemExit("bench erasure failed")
+    if os.environ.get("BENCH_SAMPLE", "1") != "0":  # `microseg run` on make run's sample: benchmarks/sample_run.py
+        if subprocess.run([sys.executable, "-m", "benchmarks.sample_run"]).returncode != 0:
+            raise SystemExit("bench sample_run failed")
 
 
 if __name__ == "__main__":
