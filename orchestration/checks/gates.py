@@ -1,10 +1,11 @@
 """Blocking Great Expectations gates: a failed gate stops everything downstream in the same run.
 
-Each check reads its frame, validates it with its committed suite (expectations/gx/expectations/<suite>.json) and
-returns the result. The frames are dbt views, gates.gate_<asset> (dbt_project/models/gates/), built in the dbt step
-of the asset they check; the one column that depends on a run-time setting (future_tolerance_hours,
-max_cluster_size) is added here as a query parameter, so a gate is exactly as strict as the run's settings. The
-activation gate's frame depends on the segment and the run's parameters: lib/segments builds it.
+Each check validates its frame with its committed suite (expectations/gx/expectations/<suite>.json) and returns the
+result. The frames are dbt views, gates.gate_<asset> (dbt_project/models/gates/), built in the dbt step of the asset
+they check, and GE validates them as SQL in the warehouse: no row is loaded into Python, whatever the size. The one
+column that depends on a run-time setting (future_tolerance_hours, max_cluster_size) is added here as a literal of
+the query (a number from the validated settings), so a gate is exactly as strict as the run's settings. The
+activation gate's frame is one row that depends on the segment and the run's parameters: lib/segments builds it.
 """
 
 
@@ -21,30 +22,42 @@ from orchestration.resources.settings import MicrosegResource
 # The frame each suite validates: its dbt view, plus the column that depends on a setting of the run.
 EVENTS_FRAME_SQL = """
 select *,
-       occurred_at <= received_date + interval 1 day + to_microseconds(cast($tolerance_us as bigint))
+       occurred_at <= received_date + interval 1 day + to_microseconds(cast({tolerance_us:d} as bigint))
            as within_received_tolerance
 from gates.gate_stg_tracking__events
 """
 CONTACTS_FRAME_SQL = "select * from gates.gate_stg_crm__contacts"
 PROFILES_FRAME_SQL = """
-select *, coalesce(coalesce(contact_count, 0) <= cast($max_cluster_size as integer), false) as within_size_cap
+select *, coalesce(coalesce(contact_count, 0) <= cast({max_cluster_size:d} as integer), false) as within_size_cap
 from gates.gate_profiles_cleaned
 """
 ENRICHED_FRAME_SQL = "select * from gates.gate_profiles_enriched"
 
 
+def query_gate_result(gx: GreatExpectationsResource, suite: str, con, query: str, run_metadata: dict,
+                      extra: dict | None = None) -> dg.AssetCheckResult:
+    """Validate the rows of `query` (on the warehouse connection `con`, as SQL) with the committed suite `suite`."""
+    rows = con.execute(f"select count(*) from ({query})").fetchone()[0]
+    return _check_result(gx, suite, gx.validate_query(suite, con, query), rows, run_metadata, extra)
+
+
 def gate_result(gx: GreatExpectationsResource, suite: str, df, run_metadata: dict,
                 extra: dict | None = None) -> dg.AssetCheckResult:
-    """Validate `df` with the committed suite `suite`: a blocking check result with GE statistics
-    (+ `extra` metadata)."""
-    summary = summarize(gx.validate(suite, df))
+    """Validate the frame `df` with the committed suite `suite`."""
+    return _check_result(gx, suite, gx.validate(suite, df), len(df), run_metadata, extra)
+
+
+def _check_result(gx: GreatExpectationsResource, suite: str, result, rows: int, run_metadata: dict,
+                  extra: dict | None) -> dg.AssetCheckResult:
+    """A blocking check result with GE statistics (+ `extra` metadata)."""
+    summary = summarize(result)
     return dg.AssetCheckResult(
         passed=summary["success"],
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={
             "suite": suite,
             **run_metadata,
-            "rows_validated": len(df),
+            "rows_validated": rows,
             "statistics": dg.MetadataValue.json(summary["statistics"]),
             "failed_expectations": dg.MetadataValue.json(summary["failed"]),
             "data_docs": dg.MetadataValue.path(gx.data_docs_dir + "/index.html"),
@@ -60,11 +73,10 @@ def gate_result(gx: GreatExpectationsResource, suite: str, df, run_metadata: dic
                             "no event beyond its received day + tolerance. Blocking.")
 def ge_stg_tracking__events_critical(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource,
                            gx: GreatExpectationsResource, microseg: MicrosegResource) -> dg.AssetCheckResult:
+    query = EVENTS_FRAME_SQL.format(tolerance_us=int(microseg.future_tolerance_hours * 3_600_000_000))
     with duckdb.get_connection() as con:
         con.execute("set TimeZone = 'UTC'")
-        df = con.execute(EVENTS_FRAME_SQL,
-                         {"tolerance_us": int(microseg.future_tolerance_hours * 3_600_000_000)}).df()
-    return gate_result(gx, "stg_tracking__events__critical", df, microseg.run_metadata(context))
+        return query_gate_result(gx, "stg_tracking__events__critical", con, query, microseg.run_metadata(context))
 
 
 @dg.asset_check(asset="stg_crm__contacts", additional_deps=["gate_stg_crm__contacts"], blocking=True,
@@ -74,8 +86,8 @@ def ge_stg_tracking__events_critical(context: dg.AssetCheckExecutionContext, duc
 def ge_stg_crm__contacts_critical(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource,
                              gx: GreatExpectationsResource, microseg: MicrosegResource) -> dg.AssetCheckResult:
     with duckdb.get_connection() as con:
-        df = con.execute(CONTACTS_FRAME_SQL).df()
-    return gate_result(gx, "stg_crm__contacts__critical", df, microseg.run_metadata(context))
+        return query_gate_result(gx, "stg_crm__contacts__critical", con, CONTACTS_FRAME_SQL,
+                                 microseg.run_metadata(context))
 
 
 @dg.asset_check(asset="profiles_cleaned", additional_deps=["gate_profiles_cleaned"], blocking=True,
@@ -85,9 +97,9 @@ def ge_stg_crm__contacts_critical(context: dg.AssetCheckExecutionContext, duckdb
                             "source record, erased persons without personal data. Blocking.")
 def ge_profiles_cleaned_critical(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource,
                                  gx: GreatExpectationsResource, microseg: MicrosegResource) -> dg.AssetCheckResult:
+    query = PROFILES_FRAME_SQL.format(max_cluster_size=int(microseg.max_cluster_size))
     with duckdb.get_connection() as con:
-        df = con.execute(PROFILES_FRAME_SQL, {"max_cluster_size": int(microseg.max_cluster_size)}).df()
-    return gate_result(gx, "profiles_cleaned__critical", df, microseg.run_metadata(context))
+        return query_gate_result(gx, "profiles_cleaned__critical", con, query, microseg.run_metadata(context))
 
 
 @dg.asset_check(asset="profiles_enriched", additional_deps=["gate_profiles_enriched"], blocking=True,
@@ -99,12 +111,12 @@ def ge_profiles_cleaned_critical(context: dg.AssetCheckExecutionContext, duckdb:
 def ge_profiles_enriched_critical(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource,
                                   gx: GreatExpectationsResource, microseg: MicrosegResource) -> dg.AssetCheckResult:
     with duckdb.get_connection() as con:
-        df = con.execute(ENRICHED_FRAME_SQL).df()
         covered = coverage(con)
-    rows = [{"attribute": a, **c} for a, c in covered.items()]
-    return gate_result(gx, "profiles_enriched__critical", df, microseg.run_metadata(context),
-                       extra={"coverage": dg.MetadataValue.md(markdown_table(rows)),
-                              "coverage_by_attribute": dg.MetadataValue.json(covered)})
+        rows = [{"attribute": a, **c} for a, c in covered.items()]
+        return query_gate_result(gx, "profiles_enriched__critical", con, ENRICHED_FRAME_SQL,
+                                 microseg.run_metadata(context),
+                                 extra={"coverage": dg.MetadataValue.md(markdown_table(rows)),
+                                        "coverage_by_attribute": dg.MetadataValue.json(covered)})
 
 
 COVERAGE_HISTORY_DDL = """

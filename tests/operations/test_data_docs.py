@@ -15,11 +15,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import great_expectations
 import pandas as pd
 import pytest
 
-from orchestration.checks.gates import gate_result
+from orchestration.checks.gates import CONTACTS_FRAME_SQL, gate_result, query_gate_result
 from orchestration.constants import SUITES_DIR
 from orchestration.resources.expectations import (
     DATA_DOCS_STATIC_DIR,
@@ -30,7 +31,8 @@ from orchestration.resources.expectations import (
 )
 
 GE_VIEW = Path(great_expectations.__file__).parent / "render" / "view"
-CONTACTS = pd.DataFrame({"contact_id": ["c1", "c2"], "email_opt_in": [True, None], "email": ["a@x.io", "b@y.io"]})
+CONTACTS = pd.DataFrame({"contact_id": ["c1", "c2"], "email_opt_in": [True, None], "email": ["a@x.io", "b@y.io"],
+                         "email_is_trimmed": [True, True], "email_is_lower_case": [True, True]})
 SEGMENT = pd.DataFrame({"size_change_within_limit": [True], "nonempty_if_expected": [True],
                         "no_suppressed_reachable": [True]})
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.I)       # http://, https://, protocol-relative //
@@ -41,10 +43,13 @@ CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)|@import\s+['\"]([^'\"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """Run 1 validates two gated assets (two suites); run 2 validates one of them again, failing."""
+    """Run 1 validates two gated assets (two suites: one as SQL in a DuckDB warehouse, one on a frame); run 2
+    validates the first again, failing."""
     folder = tmp_path_factory.mktemp("reports") / "data_docs"
     gx = GreatExpectationsResource(suites_dir=str(SUITES_DIR), data_docs_dir=str(folder))
-    frames = {"contacts": CONTACTS}
+    warehouse = duckdb.connect(str(folder.parent / "warehouse.duckdb"))
+    warehouse.execute("create schema gates")
+    warehouse.execute("create table gates.gate_stg_crm__contacts as select * from CONTACTS")
 
     @dg.asset(name="stg_crm__contacts")
     def contacts():
@@ -56,7 +61,7 @@ def site(tmp_path_factory):
 
     @dg.asset_check(asset=contacts, name="ge_stg_crm__contacts_critical", blocking=True)
     def contacts_gate(gx: GreatExpectationsResource):
-        return gate_result(gx, "stg_crm__contacts__critical", frames["contacts"], {})
+        return query_gate_result(gx, "stg_crm__contacts__critical", warehouse, CONTACTS_FRAME_SQL, {})
 
     @dg.asset_check(asset=active_buyers, name="ge_segment_activation", blocking=True)
     def segment_gate(gx: GreatExpectationsResource):
@@ -65,9 +70,10 @@ def site(tmp_path_factory):
     instance = dg.DagsterInstance.ephemeral()
     first = dg.materialize([contacts, active_buyers, contacts_gate, segment_gate], resources={"gx": gx},
                            instance=instance)
-    frames["contacts"] = CONTACTS.assign(contact_id="c1")          # duplicated ids: the gate fails
+    warehouse.execute("update gates.gate_stg_crm__contacts set contact_id = 'c1'")   # duplicated ids: it fails
     second = dg.materialize([contacts, contacts_gate], resources={"gx": gx}, instance=instance,
                             raise_on_error=False)
+    warehouse.close()
     return folder, first, second
 
 
