@@ -7,7 +7,8 @@ pipeline's warehouse (benchmarks/segments.py; BENCH_SEGMENTS=0 skips it), and en
 BENCH_ENRICHMENT_PROFILES (1000000) synthetic profiles beside a per-row loop, inference at 100k persons, the HTTP
 client's throughput (benchmarks/enrichment.py; BENCH_ENRICHMENT=0 skips it), and erasure: ingest with tombstones,
 one erasure and the rewrite of the warehouse file (benchmarks/erasure.py; BENCH_ERASURE=0 skips it), and
-`microseg run` on make run's sample against the start-up floor (benchmarks/sample_run.py; BENCH_SAMPLE=0 skips it).
+`microseg run` on make run's sample against the start-up floor (benchmarks/sample_run.py; BENCH_SAMPLE=0 skips it),
+and the events gate as SQL in the warehouse against a pandas frame (benchmarks/gates.py; BENCH_GATES=0 skips it).
 Each phase runs in its own process (its own peak RSS). The baseline is DuckDB's plain typed
 read_json of the same files in the same run: our ingest is reported as a ratio to it.
 """
@@ -84,6 +85,9 @@ def main() -> None:
     if os.environ.get("BENCH_SAMPLE", "1") != "0":  # `microseg run` on make run's sample: benchmarks/sample_run.py
         if subprocess.run([sys.executable, "-m", "benchmarks.sample_run"]).returncode != 0:
             raise SystemExit("bench sample_run failed")
+    if os.environ.get("BENCH_GATES", "1") != "0":  # the events gate as SQL vs pandas: benchmarks/gates.py
+        if subprocess.run([sys.executable, "-m", "benchmarks.gates"]).returncode != 0:
+            raise SystemExit("bench gates failed")
 
 
 if __name__ == "__main__":

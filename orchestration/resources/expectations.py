@@ -16,6 +16,7 @@ import pandas as pd
 
 from orchestration.constants import EXPECTATIONS_DIR
 from orchestration.lib.core import write_text_atomic
+from orchestration.resources.gx_views import INDEX_VIEW, PAGE_VIEW
 
 # The files GE's page templates fetch from CDNs, shipped in the repository (README there: package, version,
 # license of each); copied next to the site, into static/vendor/.
@@ -187,11 +188,13 @@ def _context(site: Path):
                                progress_bars=ProgressBarsConfig(globally=False), analytics_enabled=False)
     config.stores[config.validation_results_store_name]["store_backend"] = {
         "class_name": "TupleFilesystemStoreBackend", "base_directory": str(site / RESULTS_FOLDER)}
+    # views whose templates are compiled once per process (gx_views.py), not once per gate
     config.data_docs_sites = {SITE_NAME: {
         "class_name": "SiteBuilder",
         "show_how_to_buttons": False,
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        "site_section_builders": {"profiling": "None"},
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "view": INDEX_VIEW},
+        "site_section_builders": {"profiling": "None", "expectations": {"view": PAGE_VIEW},
+                                  "validations": {"view": PAGE_VIEW}},
         "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site)},
     }}
     return gx.get_context(mode="ephemeral", project_config=config)
