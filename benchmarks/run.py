@@ -8,7 +8,9 @@ BENCH_ENRICHMENT_PROFILES (1000000) synthetic profiles beside a per-row loop, in
 client's throughput (benchmarks/enrichment.py; BENCH_ENRICHMENT=0 skips it), and erasure: ingest with tombstones,
 one erasure and the rewrite of the warehouse file (benchmarks/erasure.py; BENCH_ERASURE=0 skips it), and
 `microseg run` on make run's sample against the start-up floor (benchmarks/sample_run.py; BENCH_SAMPLE=0 skips it),
-and the events gate as SQL in the warehouse against a pandas frame (benchmarks/gates.py; BENCH_GATES=0 skips it).
+and the events gate as SQL in the warehouse against a pandas frame (benchmarks/gates.py; BENCH_GATES=0 skips it),
+and one more day refreshed incrementally against --full-refresh (benchmarks/incremental.py; BENCH_INCREMENTAL=0
+skips it).
 Each phase runs in its own process (its own peak RSS). The baseline is DuckDB's plain typed
 read_json of the same files in the same run: our ingest is reported as a ratio to it.
 """
@@ -88,6 +90,9 @@ def main() -> None:
     if os.environ.get("BENCH_GATES", "1") != "0":  # the events gate as SQL vs pandas: benchmarks/gates.py
         if subprocess.run([sys.executable, "-m", "benchmarks.gates"]).returncode != 0:
             raise SystemExit("bench gates failed")
+    if os.environ.get("BENCH_INCREMENTAL", "1") != "0":  # one more day, incremental vs full: benchmarks/incremental.py
+        if subprocess.run([sys.executable, "-m", "benchmarks.incremental"]).returncode != 0:
+            raise SystemExit("bench incremental failed")
 
 
 if __name__ == "__main__":

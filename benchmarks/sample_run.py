@@ -31,11 +31,12 @@ MICROSEG = str(Path(sys.executable).parent / "microseg")      # the venv's comma
 FLOOR = "from orchestration.definitions import build_defs; build_defs()"
 
 
-def _env(world: Path) -> dict[str, str]:
+def _env(world: Path, as_of: str = AS_OF) -> dict[str, str]:
+    """The environment of a `microseg run` on `world` (landing, warehouse, reports, review under it)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MICROSEG_")}
     env.update(MICROSEG_LANDING=str(world / "landing"), MICROSEG_WAREHOUSE=str(world / "warehouse.duckdb"),
                MICROSEG_REPORTS=str(world / "reports"), MICROSEG_REVIEW=str(world / "review"),
-               MICROSEG_AS_OF=AS_OF, DAGSTER_DISABLE_TELEMETRY="1", DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+               MICROSEG_AS_OF=as_of, DAGSTER_DISABLE_TELEMETRY="1", DBT_SEND_ANONYMOUS_USAGE_STATS="false",
                GX_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1")
     return env
 

@@ -7,6 +7,7 @@ EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 SUITES_DIR = EXPECTATIONS_DIR / "gx" / "expectations"
 
 AS_OF_TAG = "microseg/as_of"          # run tag: the one as_of instant of a run
+FULL_REFRESH_TAG = "microseg/full_refresh"   # run tag "true": dbt's incremental models rebuilt from all of raw
 RECEIVED_DAYS = "received_days"       # dynamic partitions of raw/events: one per landing folder day
 
 GROUP_INGEST = "ingest"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.constants import AS_OF_TAG, RECEIVED_DAYS, REPO_ROOT
+from orchestration.constants import AS_OF_TAG, FULL_REFRESH_TAG, RECEIVED_DAYS, REPO_ROOT
 from orchestration.jobs import INGEST_EVENTS_JOB, REFRESH_JOB
 from orchestration.lib.core import (
     Settings,
@@ -140,8 +140,9 @@ def _collect(result: dg.ExecuteInProcessResult, outcome: RunOutcome) -> None:
                                        for k in result.job_def.asset_layer.executable_asset_keys - done - failed)
 
 
-def days_needing_load(settings: Settings) -> list[str]:
-    """The received days of the landing folder whose files the warehouse does not hold as they are now."""
+def days_needing_load(settings: Settings, every_day: bool = False) -> list[str]:
+    """The received days of the landing folder whose files the warehouse does not hold as they are now
+    (`every_day`: every day of the landing folder and of the warehouse, to be loaded again)."""
     present = event_days(settings.landing)
     from orchestration.lib.warehouse import WarehouseMissing, open_for_reading
 
@@ -151,17 +152,21 @@ def days_needing_load(settings: Settings) -> list[str]:
             loaded = loaded_files(con)
     except WarehouseMissing:
         pass                                                                                   # nothing loaded yet
+    if every_day:
+        return sorted(set(present) | set(loaded))
     return days_to_load(settings.landing, present, loaded)
 
 
 def ingest_received_days(defs: dg.Definitions, settings: Settings, instance: dg.DagsterInstance, tags: dict,
-                         outcome: RunOutcome, days: list[str] | None = None, verbose: bool = False) -> list[str]:
-    """Run the events ingestion for every received day that is new or changed (or exactly `days`); returns them.
+                         outcome: RunOutcome, days: list[str] | None = None, verbose: bool = False,
+                         every_day: bool = False) -> list[str]:
+    """Run the events ingestion for every received day that is new or changed (or exactly `days`, or with
+    `every_day` all of them); returns them.
 
     One run per stretch of neighbouring partitions: the instance keeps days in the order they were added, so a
     late, older folder (or a day between two known days) is a run of its own, never an inverted or too-wide
     partition range."""
-    todo = days_needing_load(settings) if days is None else sorted(days)
+    todo = days_needing_load(settings, every_day) if days is None else sorted(days)
     if not todo:
         return []
     known = set(instance.get_dynamic_partitions(RECEIVED_DAYS))
@@ -185,10 +190,13 @@ def writing_session_for(settings: Settings, command: str, instance: dg.DagsterIn
 
 
 def run_pipeline(settings: Settings, as_of: str, instance: dg.DagsterInstance | None = None,
-                 days: list[str] | None = None, verbose: bool = False, say=None) -> RunOutcome:
+                 days: list[str] | None = None, verbose: bool = False, say=None,
+                 full_refresh: bool = False) -> RunOutcome:
     """Ingest every received day that is new or changed (or `days`), then refresh everything else, in-process,
     in one writing session (the caller's, when it holds one); the console shows progress, gates and failures
-    (`verbose`: Dagster's and dbt's debug lines too)."""
+    (`verbose`: Dagster's and dbt's debug lines too). By default the refresh is incremental (dbt's incremental
+    models stage what the loads since the last run touched); `full_refresh` loads every received day again and
+    rebuilds them from all of raw (the run tag FULL_REFRESH_TAG)."""
     from orchestration.definitions import build_defs
 
     check_landing(settings.landing)
@@ -197,7 +205,7 @@ def run_pipeline(settings: Settings, as_of: str, instance: dg.DagsterInstance | 
     instance = instance or warehouse_instance(settings)
     outcome = RunOutcome(as_of=as_of, success=True)
     with writing_session_for(settings, "microseg run", instance, as_of, say=say) as session:
-        tags = {AS_OF_TAG: as_of, **session.run_tags()}
-        ingest_received_days(defs, settings, instance, tags, outcome, days, verbose)
+        tags = {AS_OF_TAG: as_of, **session.run_tags(), **({FULL_REFRESH_TAG: "true"} if full_refresh else {})}
+        ingest_received_days(defs, settings, instance, tags, outcome, days, verbose, every_day=full_refresh)
         execute(defs.resolve_job_def(REFRESH_JOB), instance, tags, outcome, verbose)
     return outcome

@@ -13,6 +13,7 @@ from dagster_dbt import DagsterDbtTranslator, dbt_assets
 from orchestration.constants import (
     DBT_PROJECT_DIR,
     DUCKDB_POOL,
+    FULL_REFRESH_TAG,
     GROUP_ENRICHMENT,
     GROUP_IDENTITY,
     GROUP_INGEST,
@@ -159,11 +160,13 @@ def dbt_target(microseg: MicrosegResource) -> Path:
 def dbt_build(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, microseg: MicrosegResource,
               args: tuple[str, ...] = ()):
     """`dbt build` of this step's selection, in this process: each model's materialization with the run's
-    metadata, dbt's output at debug, a failed build a dg.Failure naming what failed (dbt_failure)."""
+    metadata, dbt's output at debug, a failed build a dg.Failure naming what failed (dbt_failure). With the run
+    tag microseg/full_refresh=true, `dbt build --full-refresh`: incremental models rebuilt from all of raw."""
     target = dbt_target(microseg)
     target.mkdir(parents=True, exist_ok=True)
     (target / "run_results.json").unlink(missing_ok=True)      # never an earlier step's results
-    invocation = dbt.build(["build", *args], context=context, target=target)
+    full_refresh = ("--full-refresh",) if context.run.tags.get(FULL_REFRESH_TAG) == "true" else ()
+    invocation = dbt.build(["build", *full_refresh, *args], context=context, target=target)
     yield from with_run_metadata(invocation.stream(), microseg.run_metadata(context))
     if invocation.get_error() is not None:
         raise dbt_failure(invocation)

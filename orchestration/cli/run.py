@@ -18,10 +18,14 @@ from orchestration.lib.core import SettingsError
               help="DuckDB file (MICROSEG_WAREHOUSE).")
 @click.option("--as-of", "as_of", default=None, help="The run's as_of instant, ISO-8601 (MICROSEG_AS_OF).")
 @click.option("--verbose", "-v", is_flag=True, help="Also print Dagster's debug events and dbt's output.")
+@click.option("--full-refresh", "full_refresh", is_flag=True,
+              help="Load every received day again and rebuild the incremental models from all of raw "
+                   "(by default a run processes only what changed since the last one).")
 @wait_options
-def run(landing: Path | None, warehouse: Path | None, as_of: str | None, verbose: bool, wait_s: float | None,
-        no_wait: bool) -> None:
-    """Materialize every asset in-process and print a summary. Exit 1 if any step or gate failed, 2 on an
+def run(landing: Path | None, warehouse: Path | None, as_of: str | None, verbose: bool, full_refresh: bool,
+        wait_s: float | None, no_wait: bool) -> None:
+    """Materialize every asset in-process and print a summary: the received days that are new or changed are
+    loaded, and the incremental models stage only what they touched (--full-refresh: everything again). Exit 1 if any step or gate failed, 2 on an
     unusable landing or segment folder, 75 when another run held the warehouse for longer than --wait.
 
     One run at a time per warehouse: a second run waits for the first (saying for which) up to --wait seconds
@@ -48,7 +52,7 @@ def run(landing: Path | None, warehouse: Path | None, as_of: str | None, verbose
         raise click.BadParameter(str(exc), param_hint="--as-of") from exc
     home = ensure_dagster_home(settings)
     click.echo(f"microseg run: landing={settings.landing} warehouse={settings.warehouse} as_of={resolved} "
-               f"dagster_home={home}", err=True)
+               f"dagster_home={home}" + (" full refresh" if full_refresh else ""), err=True)
     prepare_dbt()
     from orchestration.lib.core import format_summary, warehouse_summary
     from orchestration.lib.warehouse import LockTimeout, WarehouseBusy, open_for_reading
@@ -62,7 +66,7 @@ def run(landing: Path | None, warehouse: Path | None, as_of: str | None, verbose
                                  timeout_s=wait_s, say=say_on_stderr) as session:
             if session.previous is not None:
                 click.echo(f"microseg run: previous run: {session.previous.describe()}", err=True)
-            outcome = run_pipeline(settings, resolved, instance=instance, verbose=verbose)
+            outcome = run_pipeline(settings, resolved, instance=instance, verbose=verbose, full_refresh=full_refresh)
             elapsed = time.perf_counter() - started
             with open_for_reading(settings.warehouse, timeout_s=float(settings.read_wait)) as con:
                 summary = warehouse_summary(con)

@@ -2,7 +2,8 @@
 
 - raw.events: one row per valid event line, partitioned by received day (delete + insert per day,
   so a re-run replaces its own day and touches no other). Redeliveries stay in raw (it is immutable
-  and replayable); staging keeps the first occurrence of each messageId.
+  and replayable); staging keeps the first occurrence of each messageId. Each row carries the `load_id` of the
+  load that wrote it (lib/ingest/manifest.py).
 - raw.<table> for contacts, orders, order_items, products, suppression: every valid record of every
   file, rebuilt whole on each load (the landing folder is the truth), with file + line lineage and
   any extra columns as JSON in `extra`.
@@ -32,7 +33,7 @@ from orchestration.lib.core.pii import EMAIL_RE
 from orchestration.lib.erasure import record_dropped, row_erased_sql, text_erased_sql
 from orchestration.lib.ingest import contract
 from orchestration.lib.ingest.contract import InputFileError, TableSpec
-from orchestration.lib.ingest.manifest import EVENT_FILES_DDL, record_loaded_files
+from orchestration.lib.ingest.manifest import EVENT_FILES_DDL, EVENT_LOADS_DDL, next_load_id, record_loaded_files
 
 ISO_INSTANT = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)"
 
@@ -57,9 +58,9 @@ def connect(path: str | Path, memory_limit: str = "4GB") -> duckdb.DuckDBPyConne
     return con
 
 
-# raw.events: lineage, the parsed instant, then every EVENT_FIELDS column as text
+# raw.events: lineage, the parsed instant, then every EVENT_FIELDS column as text; the load last
 EVENT_COLUMNS = ("received_date", "source_file", "line_no", "occurred_at",
-                 *(name for name, _ in contract.EVENT_FIELDS))
+                 *(name for name, _ in contract.EVENT_FIELDS), "load_id")
 
 
 def _event_ddl() -> str:
@@ -69,7 +70,7 @@ def _event_ddl() -> str:
         cols.append(f"{name} varchar using compression zstd" if name in contract.EVENT_JSON_COLUMNS
                     else f"{name} varchar")
     return ("create table if not exists raw.events (received_date date, source_file varchar, "
-            f"line_no integer, occurred_at timestamp, {', '.join(cols)})")
+            f"line_no integer, occurred_at timestamp, {', '.join(cols)}, load_id bigint)")
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
@@ -83,7 +84,10 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
 def _prepare_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL)
     con.execute(_event_ddl())
+    # written by an older microseg, without load ids: its rows are load 0, before every load of this version
+    con.execute("alter table raw.events add column if not exists load_id bigint default 0")
     con.execute(EVENT_FILES_DDL)
+    con.execute(EVENT_LOADS_DDL)
     for spec in contract.TABLES.values():
         stored = spec.stored_columns()
         present = [r[0] for r in con.execute("select column_name from information_schema.columns where "
@@ -261,6 +265,7 @@ def load_event_days(con: duckdb.DuckDBPyConnection, landing: Path, days: dict[st
     unreadable = [p.source_file for st in all_stats for p in st.file_problems] or [""]
     replace = {"days": day_list, "keep": unreadable}
     with transaction(con):
+        load_id = next_load_id(con, len(days))
         for table in ("raw.events", "quarantine.events"):
             con.execute(f"delete from {table} where received_date in (select unnest($days)) "
                         "and source_file not in (select unnest($keep))", replace)
@@ -268,8 +273,8 @@ def load_event_days(con: duckdb.DuckDBPyConnection, landing: Path, days: dict[st
                     {"d": list(days)})
         con.execute(f"""
             insert into raw.events
-            select {", ".join(EVENT_COLUMNS)}
-            from _event_lines_parsed where reason is null and not erased""")   # in day, file, line order
+            select {", ".join(EVENT_COLUMNS[:-1])}, $load_id
+            from _event_lines_parsed where reason is null and not erased""", {"load_id": load_id})  # in day, file, line order
         con.execute("""
             insert into quarantine.events
             select received_date, source_file, line_no, reason, raw_line

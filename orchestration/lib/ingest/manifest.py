@@ -5,6 +5,9 @@ A run (or the landing sensor) loads exactly the received days whose files are ne
 order in which the days were discovered: a late older folder, a day between two known days, a file added to
 or rewritten in a loaded day. A file whose size and modification time are unchanged is taken as unchanged;
 otherwise its checksum decides (a copied or touched file with the same bytes is not loaded again).
+
+Each load has an id (`raw.event_loads`), written on every row it loads (`raw.events.load_id`): how the incremental
+staging model finds the rows loaded since it last ran, and the files reloaded or removed since.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ create table if not exists raw.event_files (
     received_date date, source_file varchar, size_bytes bigint, modified_ns bigint, crc32 varchar
 )
 """
+# one row per load of received days: its id (increasing, never reused) is every row's raw.events.load_id
+EVENT_LOADS_DDL = "create table if not exists raw.event_loads (load_id bigint, received_days integer)"
 CHUNK = 1 << 20
 
 
@@ -107,3 +112,11 @@ def partition_runs(order: list[str], days: list[str]) -> list[list[str]]:
         else:
             runs.append([day])
     return runs
+
+
+def next_load_id(con: duckdb.DuckDBPyConnection, received_days: int) -> int:
+    """A new load's id, recorded in raw.event_loads (inside the caller's transaction): larger than every earlier
+    one, even of loads whose rows were replaced or removed since."""
+    load_id = con.execute("select coalesce(max(load_id), 0) + 1 from raw.event_loads").fetchone()[0]
+    con.execute("insert into raw.event_loads values (?, ?)", [load_id, received_days])
+    return load_id
