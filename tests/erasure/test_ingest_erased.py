@@ -162,6 +162,20 @@ def test_erased_events_are_dropped_not_quarantined(con, landing):
     assert dropped(con) == [("events", DAY, f"events/{DAY}/events.jsonl", 5)]
 
 
+def test_an_event_that_names_only_an_erased_order_is_dropped(con, landing):
+    """The erasure purge removes every event row holding an erased order_id; ingest drops the same rows, so a
+    full reload (`microseg run --full-refresh`) brings none back. Regression: an anonymous Order Completed of
+    an erased order, from a device not tied to the person, came back on a full refresh."""
+    tombstone(con, "order_id", "O-anna-1")
+    path = landing.events(DAY, [event("m-1", anonymous_id="anon-someone", event_name="Order Completed",
+                                      order_id=" O-anna-1"),
+                                event("m-2", anonymous_id="anon-someone", event_name="Order Completed",
+                                      order_id="O-bob-1")])
+    [stats] = load_event_days(con, landing.root, {DAY: [path]})
+    assert (stats.kept, stats.erased) == (1, 1)
+    assert con.execute("select message_id from raw.events").fetchall() == [("m-2",)]
+
+
 def test_events_without_tombstones_are_all_kept_or_quarantined(con, landing):
     path = write_events(landing)
     [stats] = load_event_days(con, landing.root, {DAY: [path]})

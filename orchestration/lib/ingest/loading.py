@@ -312,9 +312,9 @@ def _record_outcome(con: duckdb.DuckDBPyConnection, all_stats: list[EventDayStat
 
 
 def _mark_erased_events(con: duckdb.DuckDBPyConnection) -> None:
-    """Add `erased` to the parsed lines: a line of someone already erased (by userId, anonymousId or the email
-    of its traits; a broken line by any token of its text)."""
-    valid = row_erased_sql(con, ["user_id", "anonymous_id"],
+    """Add `erased` to the parsed lines: a line of someone already erased (by the keys the erasure purge matches:
+    userId, anonymousId, the order of its properties, the email of its traits; a broken one by its tokens)."""
+    valid = row_erased_sql(con, ["user_id", "anonymous_id", "order_id"],
                            {"email": "json_extract_string(traits, '$.email')"})
     if valid == "false":   # no tombstones (the usual case): no pass over the lines
         con.execute("alter table _event_lines_parsed add column erased boolean default false")
