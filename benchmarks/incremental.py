@@ -10,7 +10,8 @@
 3. `microseg run --full-refresh` at the same as_of (every day loaded again, every model rebuilt): the baseline.
 
 It prints each and the incremental run as a ratio to the full refresh, checks that the staged events of 2 and 3
-are the same rows, and writes bench_out/incremental_results.json.
+are the same rows, and writes bench_out/incremental_results.json; each run's console (what each step took, by
+its timestamps) is kept beside the warehouse as console-<run>.log.
 """
 
 from __future__ import annotations
@@ -37,13 +38,15 @@ MICROSEG = str(Path(sys.executable).parent / "microseg")
 STAGED = "select * exclude (load_id) from staging.stg_tracking__events"
 
 
-def _run(world: Path, as_of: str, *flags: str) -> float:
+def _run(world: Path, as_of: str, name: str, *flags: str) -> float:
+    """`microseg run` on `world`; its console (each step's timestamps) is kept in world/console-<name>.log."""
     # the generated history starts DAYS + 1 days before as_of: a day later, "inactive for 90 days" segments
     # jump from a handful of members to many, which the activation gate rightly blocks; here it is no failure
     env = {**_env(world, as_of), "MICROSEG_SEGMENT_MAX_CHANGE": "1000"}
     started = time.perf_counter()
     proc = subprocess.run([MICROSEG, "run", *flags], env=env, cwd=world, capture_output=True, text=True)
     seconds = time.perf_counter() - started
+    (world / f"console-{name}.log").write_text(proc.stderr)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-5000:])
         raise SystemExit(f"bench incremental: microseg run {' '.join(flags)} exited {proc.returncode}")
@@ -70,10 +73,10 @@ def main() -> None:
     before = (as_of - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     print(f"incremental refresh: {CONTACTS:,} contacts x {DAYS} days, then 1 more day "
           f"({platform.machine()}, {os.cpu_count()} cores)", flush=True)
-    first = _run(world, before)
+    first = _run(world, before, "first")
     print(f"  first run ({DAYS} days, fresh warehouse): {first:.1f}s", flush=True)
     shutil.move(newest, landing / "events" / newest.name)
-    incremental = _run(world, AS_OF)
+    incremental = _run(world, AS_OF, "incremental")
     with duckdb.connect(str(world / "warehouse.duckdb"), read_only=True) as con:
         staged_incremental = con.execute(f"select count(*), sum(hash(t)) from ({STAGED}) t").fetchone()
         lines = con.execute("select count(*) from raw.events where received_date = ?",
@@ -81,7 +84,7 @@ def main() -> None:
     print(f"  one more day ({lines:,} lines), incremental run: {incremental:.1f}s", flush=True)
     kept = world / "after_incremental.duckdb"       # compared below; kept when they differ
     shutil.copy(world / "warehouse.duckdb", kept)
-    full = _run(world, AS_OF, "--full-refresh")
+    full = _run(world, AS_OF, "full-refresh", "--full-refresh")
     with duckdb.connect(str(world / "warehouse.duckdb"), read_only=True) as con:
         staged_full = con.execute(f"select count(*), sum(hash(t)) from ({STAGED}) t").fetchone()
     if staged_full != staged_incremental:

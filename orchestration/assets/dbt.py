@@ -161,12 +161,16 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: WarehouseDbtResource, micr
               args: tuple[str, ...] = ()):
     """`dbt build` of this step's selection, in this process: each model's materialization with the run's
     metadata, dbt's output at debug, a failed build a dg.Failure naming what failed (dbt_failure). With the run
-    tag microseg/full_refresh=true, `dbt build --full-refresh`: incremental models rebuilt from all of raw."""
+    tag microseg/full_refresh=true, `dbt build --full-refresh`: incremental models rebuilt from all of raw.
+    dbt's unit tests are left out (they test SQL, not data; `make test` runs them)."""
     target = dbt_target(microseg)
     target.mkdir(parents=True, exist_ok=True)
     (target / "run_results.json").unlink(missing_ok=True)      # never an earlier step's results
     full_refresh = ("--full-refresh",) if context.run.tags.get(FULL_REFRESH_TAG) == "true" else ()
-    invocation = dbt.build(["build", *full_refresh, *args], context=context, target=target)
+    # dbt's unit tests test the models' SQL on fixed inputs, not the data: they run in `make test`
+    # (tests/operations/test_dbt_in_process.py), as dbt advises, not in every production build
+    invocation = dbt.build(["build", *full_refresh, "--exclude-resource-type", "unit_test", *args],
+                           context=context, target=target)
     yield from with_run_metadata(invocation.stream(), microseg.run_metadata(context))
     if invocation.get_error() is not None:
         raise dbt_failure(invocation)

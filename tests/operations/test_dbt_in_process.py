@@ -79,3 +79,18 @@ def test_a_broken_model_fails_the_step_naming_it(pipeline_world_copy):
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     message = failure.event_specific_data.error.message
     assert "dbt build failed" in message and "int_identity__map" in message and "identity_map" in message
+
+
+def test_every_unit_test_of_the_project_passes_here_as_runs_leave_them_out(pipeline_world_copy, tmp_path):
+    """The runs' dbt steps exclude dbt's unit tests (SQL on fixed inputs, not checks of the data): this is where
+    they all run, on a real warehouse."""
+    import json
+
+    from orchestration.constants import DBT_PROJECT_DIR
+    from tests.helpers.dbt import run_dbt
+
+    declared = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())["unit_tests"]
+    run_dbt(tmp_path / "dbt", pipeline_world_copy.settings.warehouse, ["test", "--resource-type", "unit_test"])
+    results = json.loads((tmp_path / "dbt" / "target" / "run_results.json").read_text())["results"]
+    assert len(results) == len(declared) >= 10
+    assert {r["status"] for r in results} == {"pass"}
