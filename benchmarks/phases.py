@@ -43,7 +43,7 @@ def phase_ingest(landing: str, warehouse: str) -> dict:
     days = event_days(Path(landing))
     started = time.perf_counter()
     lines = kept = 0
-    for batch in batches(list(days)):
+    for batch in batches(list(days), days, 512 << 20):   # the default of the setting ingest_batch_mb
         for s in load_event_days(con, Path(landing), {d: days[d] for d in batch}):
             lines += s.lines_read
             kept += s.kept

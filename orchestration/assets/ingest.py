@@ -53,7 +53,7 @@ def raw_events(context: dg.AssetExecutionContext, microseg: MicrosegResource,
         try:
             loaded = load_received_days(con, microseg.landing_path, context.partition_keys,
                                         microseg.future_tolerance_hours, progress=context.log.info,
-                                        warn=context.log.warning)
+                                        warn=context.log.warning, batch_bytes=microseg.ingest_batch_mb << 20)
         except ValueError as exc:
             raise dg.Failure(str(exc)) from exc
     totals = loaded.totals

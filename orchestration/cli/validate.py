@@ -29,6 +29,7 @@ def validate(landing: Path | None, as_json: bool) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     report = validate_landing(settings.landing, tolerance_hours=settings.future_tolerance_hours,
-                              progress=lambda line: click.echo(f"  {line}", err=True))
+                              progress=lambda line: click.echo(f"  {line}", err=True),
+                              batch_bytes=settings.ingest_batch_mb << 20)
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.format())
     sys.exit(0 if report.ok else 1)

@@ -32,6 +32,9 @@ CORE_SETTINGS = SettingsSchema("core", (
     Setting("future_tolerance_hours", "number", 24.0,
             "events stamped later than the end of their received day + this are quarantined", minimum=0,
             resource="microseg"),
+    Setting("ingest_batch_mb", "integer", 512, "the event text (uncompressed) one ingest statement holds in memory "
+            "at most: received days are loaded together up to this size (a larger day alone)", minimum=1,
+            resource="microseg"),
     Setting("duckdb_memory_limit", "text", "4GB", "DuckDB's memory cap for every connection (ingest, identity, "
             "dbt, gates); larger inputs spill to disk"),
     Setting("duckdb_temp_directory", "path", "", "where DuckDB spills what does not fit in duckdb_memory_limit; "

@@ -32,6 +32,7 @@ from orchestration.lib.core import email_key, failpoint, transaction
 from orchestration.lib.core.pii import EMAIL_RE
 from orchestration.lib.erasure import record_dropped, row_erased_sql, text_erased_sql
 from orchestration.lib.ingest import contract
+from orchestration.lib.ingest.batching import batches
 from orchestration.lib.ingest.contract import InputFileError, TableSpec
 from orchestration.lib.ingest.manifest import EVENT_FILES_DDL, EVENT_LOADS_DDL, next_load_id, record_loaded_files
 
@@ -230,9 +231,6 @@ from typed
 """
 
 
-BATCH_DAYS = 8   # days parsed per SQL statement: enough rows to keep both cores busy, bounded memory
-
-
 def load_event_day(con: duckdb.DuckDBPyConnection, landing: Path, day: str,
                    files: list[Path] | None = None, tolerance_hours: float = 24.0) -> EventDayStats:
     """Load one received-day folder into raw.events / quarantine.events, replacing that day only."""
@@ -333,9 +331,9 @@ class ReceivedDaysLoad:
 
 
 def load_received_days(con: duckdb.DuckDBPyConnection, landing: Path, keys: list[str], tolerance_hours: float,
-                       progress=None, warn=None) -> ReceivedDaysLoad:
-    """Load the received days `keys` (each replaces its own rows and touches no other day) in batches, with a
-    progress line per batch, all in one transaction: a load that fails or is killed changes no day. A day
+                       progress=None, warn=None, batch_bytes: int | None = None) -> ReceivedDaysLoad:
+    """Load the received days `keys` (each replaces its own rows and touches no other day) in batches of at most
+    `batch_bytes` of event text (lib/ingest/batching.py), with a progress line per batch, all in one transaction: a load that fails or is killed changes no day. A day
     without a folder has its rows removed; `warn` hears of it and of every file problem. Raises ValueError
     (and loads nothing) if the lines do not reconcile (read = kept + quarantined + redelivered + erased)."""
     progress, warn = progress or (lambda _: None), warn or (lambda _: None)
@@ -348,7 +346,7 @@ def load_received_days(con: duckdb.DuckDBPyConnection, landing: Path, keys: list
     done = 0
     with transaction(con):
         prepare(con)
-        for batch in batches(keys):
+        for batch in batches(keys, days, batch_bytes):
             for stats in load_event_days(con, landing, {d: days.get(d, []) for d in batch},
                                          tolerance_hours=tolerance_hours):
                 for problem in stats.file_problems:
@@ -366,10 +364,6 @@ def load_received_days(con: duckdb.DuckDBPyConnection, landing: Path, keys: list
             raise ValueError(f"events do not reconcile (read = kept + quarantined + redelivered + erased): "
                              f"{totals.to_dict()}")
     return ReceivedDaysLoad(totals, per_day)
-
-
-def batches(days: list[str], size: int = BATCH_DAYS) -> list[list[str]]:
-    return [days[i:i + size] for i in range(0, len(days), size)]
 
 
 def redelivered_by_day(con: duckdb.DuckDBPyConnection, days: list[str],

@@ -57,14 +57,15 @@ class ValidationReport:
 
 
 def validate_landing(landing: Path, tolerance_hours: float = 24.0,
-                     progress: Callable[[str], None] | None = None) -> ValidationReport:
+                     progress: Callable[[str], None] | None = None, batch_bytes: int | None = 512 << 20
+                     ) -> ValidationReport:
     report = ValidationReport(landing=str(landing), stray=contract.stray_event_entries(landing))
     con = duckdb.connect(":memory:")
     ingest.prepare(con)
     days = contract.event_days(landing)
     events = ingest.EventDayStats(received_date=f"{len(days)} days")
     done = 0
-    for batch in ingest.batches(list(days)):
+    for batch in ingest.batches(list(days), days, batch_bytes):
         for stats in ingest.load_event_days(con, landing, {d: days[d] for d in batch}, tolerance_hours):
             events.add(stats)
         done += len(batch)
