@@ -1,6 +1,7 @@
 """dbt in the run's own process: one parse per process, kept between runs, the run's vars at every build."""
 
 from datetime import datetime
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -94,3 +95,35 @@ def test_every_unit_test_of_the_project_passes_here_as_runs_leave_them_out(pipel
     results = json.loads((tmp_path / "dbt" / "target" / "run_results.json").read_text())["results"]
     assert len(results) == len(declared) >= 10
     assert {r["status"] for r in results} == {"pass"}
+
+
+def test_dbt_builds_on_after_duckdb_spilled_to_its_temp_directory(pipeline_world_copy, tmp_path, monkeypatch):
+    """Regression (100k contacts): once a model had spilled to DuckDB's temp directory, the next cursor dbt opened
+    failed with "Cannot switch temporary directory after the current one has been used": dbt-duckdb ran the
+    profile's `settings` (memory cap, spill folder) as SET on every new cursor. They are the database's
+    configuration now, given when dbt opens it. Here one dbt command spills, and the next, on the same open
+    database, builds."""
+    import dataclasses
+
+    from dbt.cli.main import dbtRunner
+
+    from orchestration.constants import DBT_PROJECT_DIR
+    from orchestration.lib.core.settings import dbt_env, duckdb_config
+
+    settings = dataclasses.replace(pipeline_world_copy.settings, duckdb_memory_limit="64MB")
+    for key, value in dbt_env(settings).items():
+        monkeypatch.setenv(key, value)
+    target = tmp_path / "target"
+    manifest = dbt_in_process.parsed_project(DBT_PROJECT_DIR, DBT_PROJECT_DIR, target)
+    common = dbt_in_process._common_args(DBT_PROJECT_DIR, DBT_PROJECT_DIR, target)
+    try:
+        spill = dbtRunner(manifest=manifest).invoke(
+            ["show", "--inline", "select s, count(*) as n from (select md5(cast(i as varchar)) as s "
+                                 "from range(3000000) t(i)) group by s order by s", *common])
+        assert spill.success, spill.exception
+        spilled = Path(duckdb_config(settings)["temp_directory"])
+        assert spilled.is_dir() and any(spilled.iterdir())        # more than 64MB: DuckDB spilled there
+        build = dbtRunner(manifest=manifest).invoke(["build", "--select", "stg_tracking__events", *common])
+        assert build.success, build.exception or [r.message for r in build.result if r.message]
+    finally:
+        dbt_in_process.close_dbt_connections()

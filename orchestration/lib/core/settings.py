@@ -169,7 +169,8 @@ def dbt_env(settings) -> dict[str, str]:
     config = duckdb_config(settings)
     return {f"{ENV_PREFIX}WAREHOUSE": str(settings.warehouse),
             f"{ENV_PREFIX}DUCKDB_MEMORY_LIMIT": str(config["memory_limit"]),
-            f"{ENV_PREFIX}DUCKDB_TEMP_DIRECTORY": str(config["temp_directory"])}
+            f"{ENV_PREFIX}DUCKDB_TEMP_DIRECTORY": str(config["temp_directory"]),
+            f"{ENV_PREFIX}DUCKDB_THREADS": str(config["threads"])}
 
 
 CONFIGURATION_DOC_HEADER = """# Configuration
