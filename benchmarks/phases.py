@@ -29,6 +29,7 @@ def phase_generate(out: str, contacts: int, days: int) -> dict:
 
 def phase_ingest(landing: str, warehouse: str) -> dict:
     """Our ingest (quarantine, lineage, reconciliation) of every day and table, then dbt staging."""
+    from orchestration.lib.core import load_settings
     from orchestration.lib.ingest import (
         TABLES,
         batches,
@@ -43,7 +44,8 @@ def phase_ingest(landing: str, warehouse: str) -> dict:
     days = event_days(Path(landing))
     started = time.perf_counter()
     lines = kept = 0
-    for batch in batches(list(days), days, 512 << 20):   # the default of the setting ingest_batch_mb
+    batch_bytes = load_settings({}).ingest_batch_mb << 20          # as a run with the repository's settings
+    for batch in batches(list(days), days, batch_bytes):
         for s in load_event_days(con, Path(landing), {d: days[d] for d in batch}):
             lines += s.lines_read
             kept += s.kept

@@ -25,8 +25,9 @@ from orchestration.lib.core import SettingsError
 def run(landing: Path | None, warehouse: Path | None, as_of: str | None, verbose: bool, full_refresh: bool,
         wait_s: float | None, no_wait: bool) -> None:
     """Materialize every asset in-process and print a summary: the received days that are new or changed are
-    loaded, and the incremental models stage only what they touched (--full-refresh: everything again). Exit 1 if any step or gate failed, 2 on an
-    unusable landing or segment folder, 75 when another run held the warehouse for longer than --wait.
+    loaded, and the incremental models stage only what they touched (--full-refresh: everything again). Exit 1
+    if any step or gate failed, 2 on an unusable landing or segment folder, 75 when another run held the
+    warehouse for longer than --wait.
 
     One run at a time per warehouse: a second run waits for the first (saying for which) up to --wait seconds
     (MICROSEG_RUN_WAIT), or fails at once with --no-wait. The console (stderr) shows progress, each gate's

@@ -59,9 +59,9 @@ def connect(path: str | Path, memory_limit: str = "4GB") -> duckdb.DuckDBPyConne
     return con
 
 
-# raw.events: lineage, the parsed instant, then every EVENT_FIELDS column as text; the load last
+# raw.events: lineage, the parsed instant, then every EVENT_FIELDS column as text (then the load's id)
 EVENT_COLUMNS = ("received_date", "source_file", "line_no", "occurred_at",
-                 *(name for name, _ in contract.EVENT_FIELDS), "load_id")
+                 *(name for name, _ in contract.EVENT_FIELDS))
 
 
 def _event_ddl() -> str:
@@ -271,8 +271,9 @@ def load_event_days(con: duckdb.DuckDBPyConnection, landing: Path, days: dict[st
                     {"d": list(days)})
         con.execute(f"""
             insert into raw.events
-            select {", ".join(EVENT_COLUMNS[:-1])}, $load_id
-            from _event_lines_parsed where reason is null and not erased""", {"load_id": load_id})  # in day, file, line order
+            select {", ".join(EVENT_COLUMNS)}, $load_id
+            from _event_lines_parsed where reason is null and not erased""",   # in day, file, line order
+                    {"load_id": load_id})
         con.execute("""
             insert into quarantine.events
             select received_date, source_file, line_no, reason, raw_line
@@ -333,9 +334,10 @@ class ReceivedDaysLoad:
 def load_received_days(con: duckdb.DuckDBPyConnection, landing: Path, keys: list[str], tolerance_hours: float,
                        progress=None, warn=None, batch_bytes: int | None = None) -> ReceivedDaysLoad:
     """Load the received days `keys` (each replaces its own rows and touches no other day) in batches of at most
-    `batch_bytes` of event text (lib/ingest/batching.py), with a progress line per batch, all in one transaction: a load that fails or is killed changes no day. A day
-    without a folder has its rows removed; `warn` hears of it and of every file problem. Raises ValueError
-    (and loads nothing) if the lines do not reconcile (read = kept + quarantined + redelivered + erased)."""
+    `batch_bytes` of event text (lib/ingest/batching.py), with a progress line per batch, all in one
+    transaction: a load that fails or is killed changes no day. A day without a folder has its rows removed;
+    `warn` hears of it and of every file problem. Raises ValueError (and loads nothing) if the lines do not
+    reconcile (read = kept + quarantined + redelivered + erased)."""
     progress, warn = progress or (lambda _: None), warn or (lambda _: None)
     days = contract.event_days(landing)
     keys = sorted(keys)

@@ -57,7 +57,7 @@ class ValidationReport:
 
 
 def validate_landing(landing: Path, tolerance_hours: float = 24.0,
-                     progress: Callable[[str], None] | None = None, batch_bytes: int | None = 512 << 20
+                     progress: Callable[[str], None] | None = None, batch_bytes: int | None = None
                      ) -> ValidationReport:
     report = ValidationReport(landing=str(landing), stray=contract.stray_event_entries(landing))
     con = duckdb.connect(":memory:")
